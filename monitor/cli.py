@@ -132,6 +132,7 @@ def import_(
         + (f", {s.duplicates} near-duplicate repost(s) marked" if s.duplicates else "")
         + f", {len(result.errors)} bad row(s)",
         highlight=False,
+        soft_wrap=True,
     )
     for e in result.errors:
         err_console.print(f"  {file}:{e.line}: {e.reason}", highlight=False, soft_wrap=True)

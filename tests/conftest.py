@@ -1,0 +1,61 @@
+"""Shared test fixtures: a valid watchlist on disk and an open archive.
+
+Stage-specific helpers live in their own modules (tests/helpers_*.py) so that this file
+stays small and stable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from monitor.archive import Archive
+from monitor.config import load_watchlist
+
+# Never let a test touch the real user cache or config.
+os.environ.setdefault("BRANDPULSE_CACHE_DIR", str(Path(__file__).parent / ".cache"))
+
+MINIMAL_WATCHLIST = {
+    "archive": "archive.db",
+    "timezone": "Europe/Berlin",
+    "brands": [
+        {
+            "name": "Acme",
+            "aliases": ["ACME Versand"],
+            "exclude": ["Acme Corp Looney"],
+            "sources": [{"type": "appstore", "app_id": "284815942", "country": "de"}],
+        }
+    ],
+    "topics": {
+        "delivery": {
+            "label": {"de": "Lieferung", "en": "Delivery"},
+            "keywords": {"de": ["Lieferung", "Paket"], "en": ["delivery", "parcel"]},
+        },
+        "price": {
+            "keywords": {"de": ["Preis"], "en": ["price"]},
+            "exclude": {"de": ["Preisverleihung"]},
+        },
+    },
+    "digest": {"recipients": [{"emails": ["team@example.com"]}]},
+}
+
+
+@pytest.fixture
+def watchlist_file(tmp_path: Path) -> Path:
+    path = tmp_path / "watchlist.yaml"
+    path.write_text(yaml.safe_dump(MINIMAL_WATCHLIST, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def watchlist(watchlist_file: Path):
+    return load_watchlist(watchlist_file)
+
+
+@pytest.fixture
+def archive(watchlist):
+    arc = Archive.open(watchlist.archive_path)
+    yield arc
+    arc.close()
