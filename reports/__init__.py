@@ -1,0 +1,4 @@
+"""The daily digest: assembled from monitor.queries, rendered with Jinja2, sent over SMTP.
+
+Entry point: :func:`reports.pipeline.run_digest`. See docs/digest.md.
+"""

@@ -1,0 +1,286 @@
+"""Render, file and send the daily digest: ``run_digest``.
+
+Order of events, and why:
+1. render per recipient group (its language, its brands);
+2. write HTML and text into ``wl.digest_dir`` *before* any send, so a mail outage never
+   loses a digest (the file is the copy of record);
+3. record one ``digests`` row per (period, recipient) — the ledger;
+4. on ``send``: claim the row (status ``sending``) with a conditional UPDATE, so two
+   processes (daemon and a manual run) can never both send it; send with retries; record
+   ``sent`` or ``failed`` with attempts and the last error. A row found ``sent`` or still
+   ``sending`` (a crash mid-send) is never sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from html import unescape
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+from monitor.archive import Archive, iso
+from monitor.config import Watchlist
+from reports.build import build_digest, topic_label
+from reports.delivery import DeliveryOutcome, build_message, deliver
+from reports.render import Rendered, render
+
+log = logging.getLogger(__name__)
+
+
+class DigestError(Exception):
+    """A digest run that cannot start (no recipients to send to, a group naming no brand)."""
+
+
+@dataclass
+class Group:
+    name: str
+    emails: list[str]
+    language: str
+    brands: list[str] | None
+
+
+@dataclass
+class DigestResult:
+    """One rendered digest (one recipient group) and what happened to each address."""
+
+    period: date
+    group: str
+    language: str
+    subject: str
+    html_path: Path
+    text_path: Path
+    empty: bool
+    recipients: dict[str, str] = field(default_factory=dict)  # email -> status
+    errors: dict[str, str] = field(default_factory=dict)  # email -> last error
+
+    @property
+    def failed(self) -> list[str]:
+        return [e for e, s in self.recipients.items() if s == "failed"]
+
+
+def default_period(wl: Watchlist, now: datetime | None = None) -> date:
+    """Yesterday in the watchlist's time zone: the morning digest covers the day before."""
+    now = now or datetime.now(UTC)
+    return now.astimezone(wl.tz).date() - timedelta(days=1)
+
+
+def groups(wl: Watchlist) -> list[Group]:
+    """The configured recipient groups; without any, one address-less group (render only)."""
+    if not wl.digest.recipients:
+        return [Group("default", [], wl.digest.language, None)]
+    seen: set[str] = set()
+    out = []
+    for g in wl.digest.recipients:
+        emails = []
+        for e in g.emails:
+            if e.lower() in seen:
+                log.warning("%s is in more than one recipient group; it gets only %r's digest",
+                            e, next(x.name for x in out if e.lower() in map(str.lower, x.emails)))
+                continue
+            seen.add(e.lower())
+            emails.append(e)
+        out.append(Group(g.name, emails, g.language or wl.digest.language, g.brands))
+    return out
+
+
+_SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _slug(group: str) -> str:
+    return _SLUG.sub("_", group).strip("_") or "group"
+
+
+def file_stem(period: date, group: str) -> str:
+    return f"digest-{period.isoformat()}-{_slug(group)}"
+
+
+def _write_atomic(path: Path, content: str) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a digest."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _ledger(archive: Archive, period: date, email: str) -> dict | None:
+    row = archive.conn.execute(
+        "SELECT id, status, attempts, html_path FROM digests WHERE period = ? AND recipient = ?",
+        (period.isoformat(), email),
+    ).fetchone()
+    return {"id": row[0], "status": row[1], "attempts": row[2], "html_path": row[3]} if row else None
+
+
+def _record_rendered(
+    archive: Archive, period: date, email: str, language: str, html: Path, text: Path
+) -> None:
+    """Insert the ledger row, or refresh the files of one not sent yet."""
+    now = iso(datetime.now(UTC))
+    with archive.conn:
+        archive.conn.execute(
+            """
+            INSERT INTO digests (period, recipient, language, status, html_path, text_path,
+                                 rendered_at)
+            VALUES (?, ?, ?, 'rendered', ?, ?, ?)
+            ON CONFLICT (period, recipient) DO UPDATE SET
+                language = excluded.language, html_path = excluded.html_path,
+                text_path = excluded.text_path, rendered_at = excluded.rendered_at
+            WHERE digests.status IN ('rendered', 'failed')
+            """,
+            (period.isoformat(), email, language, str(html), str(text), now),
+        )
+
+
+def _claim(archive: Archive, period: date, email: str) -> bool:
+    with archive.conn:
+        cur = archive.conn.execute(
+            """UPDATE digests SET status = 'sending'
+               WHERE period = ? AND recipient = ? AND status IN ('rendered', 'failed')""",
+            (period.isoformat(), email),
+        )
+    return cur.rowcount == 1
+
+
+def _record_outcome(archive: Archive, period: date, email: str, outcome) -> None:
+    with archive.conn:
+        archive.conn.execute(
+            """
+            UPDATE digests SET status = ?, attempts = attempts + ?, last_error = ?,
+                   sent_at = ?, message_id = ?
+            WHERE period = ? AND recipient = ?
+            """,
+            (
+                "sent" if outcome.ok else "failed",
+                outcome.attempts,
+                outcome.error,
+                iso(datetime.now(UTC)) if outcome.ok else None,
+                outcome.message_id,
+                period.isoformat(),
+                email,
+            ),
+        )
+
+
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def _from_files(html_path: Path, text_path: Path, fallback_subject: str) -> Rendered:
+    """A digest as it was written (and partly sent) before; the subject is its <title>."""
+    html = html_path.read_text(encoding="utf-8")
+    title = _TITLE.search(html)
+    subject = unescape(title.group(1)).strip() if title else fallback_subject
+    return Rendered(subject=subject, html=html, text=text_path.read_text(encoding="utf-8"))
+
+
+def _render_group(
+    wl: Watchlist, archive: Archive, period: date, group: Group
+) -> tuple[Rendered, bool]:
+    try:
+        view = build_digest(
+            archive.conn, wl, period, language=group.language, brands=group.brands,
+            group=group.name,
+        )
+    except ValueError as exc:
+        raise DigestError(str(exc)) from None
+    labels = {name: topic_label(wl, name, group.language) for name in wl.topics}
+    return render(view, topic_labels=labels), view.empty
+
+
+def run_digest(
+    wl: Watchlist,
+    archive: Archive,
+    *,
+    period: date | None = None,
+    send: bool = False,
+    out: Path | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    ssl_context=None,
+) -> list[DigestResult]:
+    """Render (and with ``send``, deliver) the digest of ``period`` for every recipient group.
+
+    ``out`` writes the HTML there (text beside it, ``.txt``) and touches neither the
+    ledger nor the mail server: a preview. Without ``out`` the files go to
+    ``wl.digest_dir`` and the ledger records them; sending happens only with ``send``.
+    """
+    if send and out is not None:
+        raise DigestError("--out renders a preview and never sends; use one of --out or --send")
+    if send and not wl.digest.recipients:
+        raise DigestError(
+            "no digest recipients configured: add digest.recipients (name, emails) to the watchlist"
+        )
+    period = period or default_period(wl)
+    all_groups = groups(wl)
+    results = []
+    for group in all_groups:
+        if out is not None:
+            html_path = out if len(all_groups) == 1 else out.with_name(
+                f"{out.stem}-{_slug(group.name)}{out.suffix or '.html'}"
+            )
+        else:
+            html_path = wl.digest_dir / f"{file_stem(period, group.name)}.html"
+        text_path = html_path.with_suffix(".txt")
+
+        ledger = {e: _ledger(archive, period, e) for e in group.emails} if out is None else {}
+        done = out is None and bool(group.emails) and all(
+            r is not None and r["status"] in ("sent", "sending") for r in ledger.values()
+        )
+        if done:
+            # Everything went out already: keep the files exactly as they were sent.
+            results.append(
+                DigestResult(period, group.name, group.language, "", html_path, text_path,
+                             False, {e: ledger[e]["status"] for e in group.emails})
+            )
+            continue
+
+        rendered, empty = _render_group(wl, archive, period, group)
+        partly_sent = any(r and r["status"] in ("sent", "sending") for r in ledger.values())
+        if partly_sent and html_path.exists() and text_path.exists():
+            # Some of the group already have it: the others get the very same digest.
+            rendered = _from_files(html_path, text_path, rendered.subject)
+        else:
+            try:
+                _write_atomic(html_path, rendered.html)
+                _write_atomic(text_path, rendered.text)
+            except OSError as exc:
+                raise DigestError(
+                    f"cannot write the digest to {html_path.parent}: {exc.strerror or exc} "
+                    "(check digest.output_dir and its permissions); nothing was sent"
+                ) from None
+        result = DigestResult(period, group.name, group.language, rendered.subject, html_path,
+                              text_path, empty)
+        results.append(result)
+        if out is not None:
+            continue
+        for email in group.emails:
+            _record_rendered(archive, period, email, group.language, html_path, text_path)
+            result.recipients[email] = _ledger(archive, period, email)["status"]
+        if not send:
+            continue
+        for email in group.emails:
+            if not _claim(archive, period, email):
+                result.recipients[email] = _ledger(archive, period, email)["status"]
+                continue
+            try:
+                msg = build_message(
+                    subject=rendered.subject, sender=wl.digest.smtp.sender, recipient=email,
+                    text=rendered.text, html=rendered.html, language=group.language,
+                )
+                outcome = deliver(msg, wl.digest.smtp, sleep=sleep, ssl_context=ssl_context)
+            except Exception as exc:  # never leave a claimed row in 'sending' for a bug here
+                log.exception("digest to %s could not be built or sent", email)
+                outcome = DeliveryOutcome(False, 1, f"{type(exc).__name__}: {exc}")
+            _record_outcome(archive, period, email, outcome)
+            result.recipients[email] = "sent" if outcome.ok else "failed"
+            if outcome.error:
+                result.errors[email] = outcome.error
+    return results
