@@ -130,3 +130,18 @@ def test_import_with_pseudonymised_authors(tmp_path, watchlist_file, monkeypatch
     db = sqlite3.connect(tmp_path / "archive.db")
     author = db.execute("SELECT author FROM mentions").fetchone()[0]
     assert author.startswith("anon-") and "Erika" not in author
+
+
+def test_concurrent_first_open_migrates_once(tmp_path):
+    """Two processes creating the same archive at once must not both run a migration."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "race.db"
+    code = "import sys; from monitor.archive import Archive; Archive.open(sys.argv[1]).close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE)
+             for _ in range(4)]
+    errors = [p.communicate()[1].decode() for p in procs]
+    assert all(p.returncode == 0 for p in procs), errors
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
