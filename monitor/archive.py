@@ -193,6 +193,9 @@ class Archive:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA busy_timeout=30000")
+        # 64 MiB page cache: mentions feed eight B-trees; the default 2 MiB thrashes on big
+        # archives (measured ~25 % less insert CPU on a 1M-mention file, bench/archive.py).
+        db.execute("PRAGMA cache_size=-65536")
         migrate(db)
         return cls(db, path)
 
@@ -224,20 +227,34 @@ class Archive:
         pointing at the first copy; they stay in the archive but counts can skip them.
         """
         stats = InsertStats()
+        batch = [{c: row.get(c) for c in MENTION_COLUMNS} for row in rows]
+        if not batch:
+            return stats
         cols = ", ".join(MENTION_COLUMNS)
         marks = ", ".join(f":{c}" for c in MENTION_COLUMNS)
         sql = f"INSERT OR IGNORE INTO mentions ({cols}) VALUES ({marks})"
         with self.conn:
-            cur = self.conn.cursor()
-            for row in rows:
-                cur.execute(sql, {c: row.get(c) for c in MENTION_COLUMNS})
-                if cur.rowcount == 1:
-                    stats.new += 1
-                    stats.new_ids.append(cur.lastrowid)
-                else:
-                    stats.seen += 1
+            # IMMEDIATE: hold the write lock from the max(id) read on, so that every id above
+            # it is one of ours (new rows always get ids above the current maximum).
+            if not self.conn.in_transaction:
+                self.conn.execute("BEGIN IMMEDIATE")
+            last = self.conn.execute("SELECT coalesce(max(id), 0) FROM mentions").fetchone()[0]
+            self.conn.execute("UPDATE fts_batch SET active = 1")
+            self.conn.executemany(sql, batch)
+            self.conn.execute("UPDATE fts_batch SET active = 0")
+            stats.new_ids = [
+                r[0] for r in self.conn.execute("SELECT id FROM mentions WHERE id > ? ORDER BY id", (last,))
+            ]
+            stats.new = len(stats.new_ids)
+            stats.seen = len(batch) - stats.new
             if stats.new_ids:
-                stats.duplicates = self._mark_duplicates(min(stats.new_ids))
+                # Full-text index of the batch in one statement (see schema._v2_analyst).
+                self.conn.execute(
+                    "INSERT INTO mentions_fts (rowid, title, text) "
+                    "SELECT id, title, text FROM mentions WHERE id > ?",
+                    (last,),
+                )
+                stats.duplicates = self._mark_duplicates(last + 1)
         return stats
 
     def _mark_duplicates(self, from_id: int) -> int:

@@ -126,6 +126,10 @@ def import_(
             known_brands=names,
             prepare=ingest_transform(wl) if kind == "mentions" else None,
         )
+        if kind == "survey" and result.stats.new:
+            from monitor.survey_topics import tag_survey_topics
+
+            tag_survey_topics(wl, archive)
     s = result.stats
     console.print(
         f"{file}: {s.new} new, {s.seen} already in the archive"

@@ -108,10 +108,23 @@ def enrich(wl: Watchlist, spec: JobSpec, ctx: JobContext) -> JobResult:
     from monitor.enrich import run_enrich
 
     model = ctx.sentiment_model or sentiment_model(wl)
+    from monitor.privacy import apply_retention
+    from monitor.survey_topics import tag_survey_topics
+
     with Archive.open(wl.archive_path) as archive:
         stats = run_enrich(wl, archive, model=model, progress=ctx.check)
+        surveys = tag_survey_topics(wl, archive)
+        redacted = (
+            apply_retention(archive, wl.privacy.retention_days)
+            if wl.privacy.retention_days
+            else None
+        )
     msg = (f"{stats.enriched} of {stats.pending} enriched, {stats.failed} failed, "
            f"{stats.cache_hits} from cache; model {stats.model_version}")
+    if surveys:
+        msg += f"; {surveys} survey comment(s) tagged"
+    if redacted and redacted.mentions:
+        msg += f"; retention redacted {redacted.mentions} mention(s) before {redacted.cutoff}"
     if stats.errors:
         msg += f" — {'; '.join(stats.errors[:3])[:300]}"
     return JobResult("ok", msg, changed=stats.enriched)
