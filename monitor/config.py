@@ -216,6 +216,14 @@ class Topic(Strict):
     label: dict[str, str] = Field(default_factory=dict, description="display name per language")
     keywords: dict[str, list[str]] = Field(..., description="language code -> keywords")
     exclude: dict[str, list[str]] = Field(default_factory=dict)
+    fallback: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="generic keywords (e.g. 'Hotel', 'App') that count only in a sentence no "
+        "other topic's keyword matched",
+    )
+    catch_all: bool = Field(
+        False, description="also gets every sentence no topic matched (a 'general' bucket)"
+    )
 
     @field_validator("keywords")
     @classmethod

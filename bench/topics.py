@@ -1,0 +1,185 @@
+"""Topic and aspect-sentiment figures per language, and enrich throughput.
+
+    .venv/bin/python -m bench.topics                 # hotel dev (de) + app reviews (en)
+    .venv/bin/python -m bench.topics --split train   # the German split used to refine keywords
+    .venv/bin/python -m bench.topics --errors 20     # also print misses and false hits
+
+German: ../shared/datasets/sentiment/hotel_aspect_{train,dev}_de.jsonl (bench may read shared/),
+topics from bench/hotel_watchlist.yaml. English: tests/data/en_review_sentences.jsonl, topics
+from bench/app_watchlist.yaml. Topic detection is scored as micro-F1 over (sentence, topic)
+pairs; aspect sentiment as accuracy over gold aspects that were also detected (nlp.aspects:
+mean of clause and sentence probabilities, negated-complaint rule). The sentiment model is the real
+embedded one when it loads, else the bench says so and skips aspect accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "datasets" / "sentiment"
+
+HOTEL_CATEGORIES = {
+    "hotel": "HOTEL",
+    "zimmer": "ZIMMER",
+    "lage": "LAGE",
+    "service": "SERVICE",
+    "essen_trinken": "ESSEN&TRINKEN",
+}
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def taxonomy_from(path: Path):
+    from monitor.config import load_watchlist
+    from nlp.topics import Taxonomy
+
+    wl = load_watchlist(path)
+    return wl, Taxonomy(wl.topics)
+
+
+def evaluate(rows, taxonomy, lang, category_of, model=None, errors=0):
+    """Return a dict of figures; rows have text + aspects [{category, polarity}]."""
+    from nlp.aspects import aspect_label, aspect_texts
+
+    tp = fp = fn = 0
+    per_cat: dict[str, Counter] = {}
+    aspect_total = aspect_right = 0
+    shown = 0
+    pending = []  # (gold polarity, hit) for aspect scoring
+    for row in rows:
+        gold = {a["category"]: a["polarity"] for a in row["aspects"]}
+        hits = taxonomy.analyse(row["text"], lang)
+        found: dict[str, object] = {}
+        for h in hits:
+            found.setdefault(category_of(h.topic), h)
+        for cat in set(gold) | set(found):
+            c = per_cat.setdefault(cat, Counter())
+            if cat in gold and cat in found:
+                tp += 1
+                c["tp"] += 1
+                pending.append((gold[cat], found[cat]))
+            elif cat in found:
+                fp += 1
+                c["fp"] += 1
+            else:
+                fn += 1
+                c["fn"] += 1
+        if errors and shown < errors and set(gold) != set(found):
+            shown += 1
+            print(f"  gold={sorted(gold)} found={sorted(found)} :: {row['text']}")
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    out = {"sentences": len(rows), "topic_precision": precision, "topic_recall": recall, "topic_micro_f1": f1}
+    out["per_topic_f1"] = {
+        cat: round(2 * c["tp"] / (2 * c["tp"] + c["fp"] + c["fn"]), 3) for cat, c in sorted(per_cat.items())
+    }
+    if model is not None and pending:
+        texts = sorted({t for _, h in pending for t in aspect_texts(h)})
+        results = dict(zip(texts, model.predict(texts)))
+        for gold_polarity, hit in pending:
+            label, _ = aspect_label(results[hit.clause], hit, results[hit.sentence])
+            aspect_total += 1
+            aspect_right += label == gold_polarity
+        out["aspect_accuracy"] = aspect_right / aspect_total
+        out["aspects_scored"] = aspect_total
+    return out
+
+
+def keyword_stats(rows, taxonomy, lang, category_of) -> None:
+    """Print each keyword's hits and precision (the tool used to refine a watchlist on train)."""
+    stats: dict[tuple[str, str], Counter] = {}
+    for row in rows:
+        gold = {a["category"] for a in row["aspects"]}
+        for h in taxonomy.analyse(row["text"], lang):
+            c = stats.setdefault((h.topic, h.keyword), Counter())
+            c["right" if category_of(h.topic) in gold else "wrong"] += 1
+    print(f"{'topic':<14} {'keyword':<22} hits precision")
+    for (topic, kw), c in sorted(stats.items(), key=lambda kv: kv[1]["right"] / (sum(kv[1].values()))):
+        n = sum(c.values())
+        print(f"{topic:<14} {kw:<22} {n:>4} {c['right'] / n:.2f}")
+
+
+def load_sentiment(name: str):
+    try:
+        from nlp.sentiment import load_model
+
+        return load_model(name)
+    except Exception as exc:  # the bench reports without aspect figures rather than dying
+        print(f"(sentiment model {name!r} not available: {exc}; aspect accuracy skipped)")
+        return None
+
+
+def throughput(model, taxonomy_path: Path, rows: list[dict], n: int) -> float:
+    """Mentions/second of run_enrich over ``n`` mentions built from the rows' texts, after a
+    20-mention warm-up (one-time loads are not throughput); includes the model's time."""
+    from monitor.archive import Archive
+    from monitor.config import load_watchlist
+    from monitor.enrich import run_enrich
+
+    wl = load_watchlist(taxonomy_path)
+    with tempfile.TemporaryDirectory() as tmp:
+        arc = Archive.open(Path(tmp) / "bench.db")
+        now = "2026-11-20T10:00:00+00:00"
+        arc.add_mentions(
+            {
+                "source": "bench", "external_id": str(i), "text": rows[i % len(rows)]["text"] + f" ({i})",
+                "published_at": now, "fetched_at": now, "brand": wl.brands[0].name,
+                "content_hash": f"h{i}",
+            }
+            for i in range(n)
+        )
+        run_enrich(wl, arc, model=model, limit=20)  # warm-up: lexicon, lingua, spaCy load once
+        start = time.perf_counter()
+        stats = run_enrich(wl, arc, model=model)
+        elapsed = time.perf_counter() - start
+        arc.close()
+    return stats.enriched / elapsed if elapsed else 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", default="dev", choices=["train", "dev"])
+    ap.add_argument("--model", default="embedded")
+    ap.add_argument("--no-model", action="store_true", help="topics only")
+    ap.add_argument("--errors", type=int, default=0)
+    ap.add_argument("--keyword-stats", action="store_true", help="precision of each keyword")
+    ap.add_argument("--throughput", type=int, default=500, help="mentions for the enrich timing (0: skip)")
+    args = ap.parse_args(argv)
+    model = None if args.no_model else load_sentiment(args.model)
+    report = {}
+
+    hotel_path = ROOT / "bench" / "hotel_watchlist.yaml"
+    _, tax = taxonomy_from(hotel_path)
+    rows = read_jsonl(SHARED / f"hotel_aspect_{args.split}_de.jsonl")
+    print(f"de: hotel_aspect_{args.split}_de ({len(rows)} sentences)")
+    if args.keyword_stats:
+        keyword_stats(rows, tax, "de", lambda t: HOTEL_CATEGORIES.get(t, t))
+    report["de"] = evaluate(rows, tax, "de", lambda t: HOTEL_CATEGORIES.get(t, t), model, args.errors)
+
+    en_path = ROOT / "tests" / "data" / "en_review_sentences.jsonl"
+    app_path = ROOT / "bench" / "app_watchlist.yaml"
+    if en_path.exists() and app_path.exists():
+        _, tax_en = taxonomy_from(app_path)
+        en_rows = read_jsonl(en_path)
+        print(f"en: {en_path.relative_to(ROOT)} ({len(en_rows)} sentences)")
+        report["en"] = evaluate(en_rows, tax_en, "en", lambda t: t, model, args.errors)
+
+    if model is not None and args.throughput:
+        report["enrich_mentions_per_s"] = round(throughput(model, hotel_path, rows, args.throughput), 1)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
