@@ -1,0 +1,1 @@
+"""Detection internals: baseline and test, alert lifecycle, example quotes, themes, churn."""
