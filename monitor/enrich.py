@@ -12,6 +12,9 @@ Why this shape:
 * **Batch by batch, committed.** Each batch of mentions is written in one transaction, so a
   crash loses at most the batch in flight and the next run carries on where this one stopped.
 * **A bad mention never stops a batch.** It is logged, counted in the stats and retried next run.
+* **Brand names are never topic keywords.** The taxonomy gets every brand's name, aliases and
+  competitors (:func:`watchlist_taxonomy`): "Paketwerk" contains "Paket", but naming the brand
+  says nothing about its delivery.
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ from nlp.topics import Taxonomy, TopicHit
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EnrichStats", "run_enrich", "mention_text", "pending_ids", "load_configured_model"]
+__all__ = [
+    "EnrichStats", "run_enrich", "mention_text", "pending_ids", "load_configured_model",
+    "brand_terms", "watchlist_taxonomy",
+]
 
 DEFAULT_BATCH = 128
 Progress = Callable[[int, int], None]
@@ -65,6 +71,17 @@ def mention_text(title: str | None, text: str | None) -> str:
             title += "."
         return f"{title} {body}"
     return title or body
+
+
+def brand_terms(wl: Watchlist) -> list[str]:
+    """Every name the watchlist gives a company: brands, their aliases, their competitors."""
+    terms = [t for b in wl.brands for t in (*b.terms, *b.competitors)]
+    return list(dict.fromkeys(t for t in terms if t.strip()))
+
+
+def watchlist_taxonomy(wl: Watchlist) -> Taxonomy:
+    """The watchlist's topics, with its brand names kept out of topic matching."""
+    return Taxonomy(wl.topics, brands=brand_terms(wl))
 
 
 def load_configured_model(wl: Watchlist):
@@ -161,7 +178,7 @@ def run_enrich(
     watchlist configures. ``progress(done, total)`` is called after every batch.
     """
     started = time.perf_counter()
-    taxonomy = Taxonomy(wl.topics)
+    taxonomy = watchlist_taxonomy(wl)
     if model is None:
         model = load_configured_model(wl)
     stats = EnrichStats(model_version=model.version, taxonomy_version=taxonomy.version)

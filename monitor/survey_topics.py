@@ -15,11 +15,11 @@ from monitor.config import Watchlist
 def tag_survey_topics(wl: Watchlist, archive: Archive, *, batch_size: int = 500) -> int:
     """Tag comments not yet tagged with the current taxonomy; return how many were tagged."""
     from nlp.language import detect_language
-    from nlp.topics import Taxonomy
+    from monitor.enrich import watchlist_taxonomy
 
     if not wl.topics:
         return 0
-    taxonomy = Taxonomy(wl.topics)
+    taxonomy = watchlist_taxonomy(wl)
     conn = archive.conn
     pending = conn.execute(
         """SELECT r.id, r.comment FROM survey_responses r

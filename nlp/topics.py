@@ -13,6 +13,10 @@ with ``INTERSECTS`` on a token extension did the same 10x slower). So
 
 Exclusions are explicit: ``exclude`` terms of a topic are matched the same way and every hit
 overlapping one is dropped ("Preis" excluded by "Preisverleihung" still hits "Preis" elsewhere).
+Brand names given to the taxonomy (the watchlist's brands, aliases and competitors) are never
+topic keywords: their tokens, or the brand part of a token, match nothing
+(:mod:`nlp.brandwords`), so "Paketwerk" is not a delivery mention and "Paketwerk-App" is
+still one about the app.
 
 Every hit comes with its clause (:mod:`nlp.clauses`) so that the aspect's sentiment is read
 from the words about it, and with its negation state.
@@ -24,12 +28,13 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.brandwords import BrandWords
 from nlp.clauses import Clause, clauses, complaint_indices, negated_indices
 from nlp.keymatch import OPTIONAL_PUNCT, KeyMatcher
 from nlp.lexicon import add_known_words, sub_sequences, word_keys
@@ -109,10 +114,14 @@ def _keyword_keys(text: str, lang: str) -> list[str]:
 
 
 class Taxonomy:
-    """A compiled topic taxonomy; ``analyse(text, lang)`` returns its topic hits."""
+    """A compiled topic taxonomy; ``analyse(text, lang)`` returns its topic hits.
 
-    def __init__(self, topics: Mapping[str, Any]):
+    ``brands``: names and aliases whose words never count as topic keywords (see module
+    docstring)."""
+
+    def __init__(self, topics: Mapping[str, Any], brands: Iterable[str] = ()):
         self.rules = {name: TopicRule.of(rule) for name, rule in topics.items()}
+        self.brands = BrandWords.of(brands)
         self.version = self._version()
         self._matchers: dict[str, tuple[KeyMatcher, KeyMatcher]] = {}
 
@@ -126,7 +135,10 @@ class Taxonomy:
             }
             for name, rule in sorted(self.rules.items())
         }
-        blob = json.dumps([ALGORITHM, canon], ensure_ascii=False, sort_keys=True)
+        parts: list[Any] = [ALGORITHM, canon]
+        if self.brands:  # matching ignores them: another brand list is another taxonomy
+            parts.append(sorted(" ".join(n) for n in self.brands.names))
+        blob = json.dumps(parts, ensure_ascii=False, sort_keys=True)
         return "tax-" + hashlib.sha1(blob.encode("utf-8")).hexdigest()[:12]
 
     @property
@@ -191,6 +203,15 @@ class Taxonomy:
         """Match keys of every token (None for punctuation and spaces)."""
         return [None if (t.is_punct or t.is_space) else _token_keys(t.text, lang) for t in doc]
 
+    def _without_brands(self, doc: Doc, keys: list, lang: str) -> list:
+        """Token keys with brand names taken out: a brand token matches nothing, a token
+        holding a brand keeps the keys of its other part ("Paketwerk-App" -> "App")."""
+        rests = self.brands.remainders([t.text for t in doc], lang)
+        return [
+            k if rest is None or k is None else (_token_keys(rest, lang) if rest else ())
+            for k, rest in zip(keys, rests)
+        ]
+
     def analyse(self, text: str, lang: str | None) -> list[TopicHit]:
         """Topic hits in ``text``: at most one per topic and clause (the longest keyword)."""
         if not text or not lang or lang not in self.languages:
@@ -198,6 +219,8 @@ class Taxonomy:
         keywords, excludes = self._compiled(lang)
         doc = _pipeline(lang)(text)
         keys = self.keys(doc, lang)
+        if self.brands:
+            keys = self._without_brands(doc, keys, lang)
         blocked: dict[str, list[tuple[int, int]]] = {}
         for topic, s, e in excludes(keys) if len(excludes) else ():
             blocked.setdefault(topic, []).append((s, e))

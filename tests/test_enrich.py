@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from monitor.archive import Archive
 from monitor.config import load_watchlist
-from monitor.enrich import mention_text, run_enrich
+from monitor.enrich import brand_terms, mention_text, run_enrich, watchlist_taxonomy
 from nlp.sentiment import tiny_test_model
 
 NOW = "2026-11-20T10:00:00+00:00"
@@ -96,6 +96,27 @@ def test_taxonomy_change_rematches_without_the_model(watchlist, archive):
     assert after != {before} and len(after) == 1
     assert ("delivery",) not in table(archive, "SELECT topic FROM mention_topics WHERE mention_id = 2")
     assert table(archive, "SELECT DISTINCT taxonomy_version FROM mention_topics") == [(after.pop(),)]
+
+
+def test_brand_names_never_count_as_topic_keywords(watchlist, archive):
+    from nlp.topics import Taxonomy
+
+    brand = watchlist.brands[0]
+    brand.name, brand.aliases, brand.competitors = "Paketwerk", ["Paketwerk Plus"], ["Preisfuchs"]
+    assert brand_terms(watchlist) == ["Paketwerk", "Paketwerk Plus", "Preisfuchs"]
+    add(archive, [
+        (None, "Paketwerk hat meine Bestellung storniert.", "de"),  # "Paket|werk": not delivery
+        (None, "Das Paket von Paketwerk kam beschädigt an.", "de"),
+        (None, "Paketwerk Plus lohnt sich nicht, der Preis ist zu hoch.", "de"),
+        (None, "Ich wechsle zu Preisfuchs.", "de"),  # a competitor's name is not a price
+    ])
+    stats = run_enrich(watchlist, archive, model=CountingModel())
+    rows = table(archive, "SELECT mention_id, topic, matched_text FROM mention_topics "
+                          "ORDER BY mention_id, topic")
+    assert rows == [(2, "delivery", "Paket"), (3, "price", "Preis")]
+    # the brand list is part of the taxonomy: renaming a brand re-matches topics
+    assert stats.taxonomy_version == watchlist_taxonomy(watchlist).version
+    assert stats.taxonomy_version != Taxonomy(watchlist.topics).version
 
 
 def test_new_model_version_reclassifies(watchlist, archive):

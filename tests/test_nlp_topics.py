@@ -149,3 +149,59 @@ def test_punctuation_inside_a_keyword_is_optional():
     assert tax.topics("The check in took ages", "en") == {"checkin"}
     assert tax.topics("Der Check-in dauerte ewig", "de") == {"checkin"}
     assert tax.topics("check your inbox", "en") == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# Brand names are never topic keywords ("Paketwerk" contains the delivery keyword "Paket").
+
+SHOP_TOPICS = {
+    "delivery": {"keywords": {"de": ["Paket", "Versand"], "en": ["parcel", "package"]}},
+    "app": {"keywords": {"de": ["App"], "en": ["app"]}},
+    "customers": {"keywords": {"de": ["Kunde"]}},
+    "price": {"keywords": {"de": ["Preis"]}},
+}
+SHOP_BRANDS = ["Paketwerk", "Paketwerk Plus", "paketwerk.example", "@paketwerk", "Preisfuchs"]
+
+
+@pytest.fixture(scope="module")
+def shop() -> Taxonomy:
+    return Taxonomy(SHOP_TOPICS, brands=SHOP_BRANDS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Paketwerk hat meine Bestellung storniert.", "#Paketwerk enttäuscht mich.",
+     "Paketwerks Hotline war freundlich.", "Mein PAKETWERK Konto ist gesperrt."],
+)
+def test_the_brand_name_is_not_a_delivery_mention(shop, text):
+    # the problem: German compounds match by part, so "Paketwerk" hits "Paket"
+    assert Taxonomy(SHOP_TOPICS).topics(text, "de") == {"delivery"}
+    assert shop.topics(text, "de") == set()
+    assert shop.topics("Bestellt auf paketwerk.example, alles bestens.", "de") == set()
+    assert shop.topics("Danke @paketwerk, Paketwerk Plus lohnt sich.", "de") == set()
+
+
+def test_the_rest_of_a_word_holding_the_brand_still_counts(shop):
+    hits = shop.analyse("Die Paketwerk-App stürzt ab, das Paket von Paketwerk ist weg.", "de")
+    found = sorted((h.topic, h.matched_text) for h in hits)
+    assert found == [("app", "Paketwerk-App"), ("delivery", "Paket")]
+    # German compound starting with the brand: by compound parts, not by letters
+    assert shop.topics("Paketwerkkunden warten ewig.", "de") == {"customers"}
+    assert shop.topics("Die Paketwerkstatt hat zu.", "de") == {"delivery"}  # Paket|werkstatt
+    assert shop.topics("Der Versand bei Paketwerk Plus ist kostenlos.", "de") == {"delivery"}
+    assert shop.topics("Preisfuchs hat die Preise erhöht.", "de") == {"price"}
+    assert shop.topics("Preisfuchs antwortet nicht.", "de") == set()
+
+
+def test_english_brand_words_and_possessive(shop):
+    assert shop.topics("I love Paketwerk's service", "en") == set()
+    assert shop.topics("Paketwerk's parcel never arrived", "en") == {"delivery"}
+    assert shop.topics("The Paketwerk-app keeps crashing", "en") == {"app"}
+
+
+def test_version_follows_the_brand_list():
+    plain = Taxonomy(SHOP_TOPICS).version
+    with_brands = Taxonomy(SHOP_TOPICS, brands=SHOP_BRANDS).version
+    assert with_brands != plain
+    assert Taxonomy(SHOP_TOPICS, brands=list(reversed(SHOP_BRANDS))).version == with_brands
+    assert Taxonomy(SHOP_TOPICS, brands=[]).version == plain
