@@ -17,7 +17,6 @@ import typer
 from monitor.cli_support import (
     EXIT_FAILED,
     EXIT_USAGE,
-    State,
     console,
     err_console,
     fail,

@@ -7,11 +7,13 @@ missing archive looks the same everywhere: one sentence, the file, and exit code
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from monitor.config import ConfigError, Watchlist, default_config_path, load_watchlist
 
@@ -41,8 +43,20 @@ def config_path(ctx: typer.Context) -> Path:
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print one actionable sentence and exit. The message is shown literally (it may hold
+    SQL, paths or ``brandpulse[serve]``, which rich would otherwise read as markup)."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option value, or exit 2 naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-21", EXIT_USAGE)
 
 
 def print_config_error(exc: ConfigError) -> None:

@@ -9,7 +9,6 @@ listed (and a reader can disagree with the weights, which are documented in docs
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Sequence

@@ -7,30 +7,21 @@ one person's (``--author``/``--source``) or everyone's past ``privacy.retention_
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Optional
 
 import typer
-
 from rich.markup import escape
 
-from monitor.cli_support import EXIT_FAILED, EXIT_USAGE, console, err_console, load_config
-from monitor.cli_support import fail as _fail
-
-
-def fail(message: str, code: int = EXIT_FAILED):
-    """cli_support.fail, with the message shown literally (it may hold SQL or [extras])."""
-    _fail(escape(message), code)
-
-
-def _parse_day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} {value!r} is not a date (YYYY-MM-DD)", EXIT_USAGE)
+from monitor.cli_support import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    console,
+    err_console,
+    fail,
+    load_config,
+    parse_day,
+)
 
 
 def _readonly(wl):
@@ -51,7 +42,14 @@ def query(
     """Run read-only SQL on the archive. Views: v_daily_sentiment, v_topic_daily,
     v_open_alerts, v_alert_evidence, v_review_nps_monthly, v_survey_nps_monthly; full-text
     search: ... FROM mentions_fts WHERE mentions_fts MATCH 'liefer* verspätet'."""
-    from monitor.analyst import FORMATS, QueryFailed, QueryRefused, run_query, write_csv, write_json
+    from monitor.analyst import (
+        FORMATS,
+        QueryFailed,
+        QueryRefused,
+        run_query,
+        write_csv,
+        write_json,
+    )
 
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}", EXIT_USAGE)
@@ -101,7 +99,8 @@ def export(
 ) -> None:
     """Export mentions with their sentiment and topics for spreadsheets and pandas. Days are
     the watchlist's local days; the export streams, so any archive size works."""
-    from monitor.analyst import ExportFilter, export as run_export
+    from monitor.analyst import ExportFilter
+    from monitor.analyst import export as run_export
 
     wl = load_config(ctx)
     if brand:
@@ -109,7 +108,7 @@ def export(
             brand = wl.brand(brand).name
         except KeyError as exc:
             fail(str(exc.args[0]), EXIT_USAGE)
-    flt = ExportFilter(since=_parse_day(since, "--since"), until=_parse_day(until, "--until"),
+    flt = ExportFilter(since=parse_day(since, "--since"), until=parse_day(until, "--until"),
                        brand=brand, match=match, tz=wl.timezone)
     conn = _readonly(wl)
     try:
@@ -134,7 +133,8 @@ def serve(
 ) -> None:
     """Browse the archive in Datasette (read-only; needs the optional extra: pip install
     'brandpulse[serve]'): table and column docs, full-text search, canned queries."""
-    from monitor.serve import DatasetteMissing, serve as run_serve
+    from monitor.serve import DatasetteMissing
+    from monitor.serve import serve as run_serve
 
     wl = load_config(ctx)
     if not wl.archive_path.exists():
@@ -161,7 +161,8 @@ def forget(
     """Erase personal data: one person's everywhere (--author NAME --source S), or text and
     author of every mention older than the retention period (--expired)."""
     from monitor.archive import Archive
-    from monitor.privacy import apply_retention, forget as run_forget, key_from_env
+    from monitor.privacy import apply_retention, key_from_env
+    from monitor.privacy import forget as run_forget
 
     wl = load_config(ctx)
     if expired == bool(author or source):

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Optional
 
 import typer
 
-from monitor.cli_support import EXIT_USAGE, console, fail, load_config, open_archive
-
-
-def _parse_day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--as-of {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-21", EXIT_USAGE)
+from monitor.cli_support import (
+    EXIT_USAGE,
+    console,
+    fail,
+    load_config,
+    open_archive,
+    parse_day,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -35,7 +32,7 @@ def register(app: typer.Typer) -> None:
         twice."""
         from monitor.detect import run_detect
 
-        day = _parse_day(as_of)
+        day = parse_day(as_of, "--as-of")
         wl = load_config(ctx)
         archive = open_archive(wl)
         with archive:

@@ -7,7 +7,6 @@ e-mails it to every recipient who has not had it yet (exit 1 if any send failed)
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Optional
 
@@ -21,16 +20,8 @@ from monitor.cli_support import (
     fail,
     load_config,
     open_archive,
+    parse_day,
 )
-
-
-def _parse_day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--date {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-21", EXIT_USAGE)
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +44,7 @@ def register(app: typer.Typer) -> None:
         """Render the daily digest (HTML + text) and, with --send, e-mail it."""
         from reports.pipeline import DigestError, run_digest
 
-        period = _parse_day(day)
+        period = parse_day(day, "--date")
         if send and out is not None:
             fail("--out writes a preview and never sends; use either --out or --send", EXIT_USAGE)
         wl = load_config(ctx)
