@@ -264,7 +264,7 @@ def bert_config(e5: E5File, **kw):
                       num_attention_heads=h["NH"], intermediate_size=h["FF"],
                       max_position_embeddings=h["MAXP"], type_vocab_size=h["TVS"],
                       layer_norm_eps=h["eps"], pad_token_id=e5.special["pad"],
-                      tokenizer_class="XLMRobertaTokenizer", **kw)
+                      **kw)
 
 
 def encoder_state_dict(e5: E5File, prefix: str = "", embeddings_only: bool = False) -> dict:
@@ -298,18 +298,68 @@ def encoder_state_dict(e5: E5File, prefix: str = "", embeddings_only: bool = Fal
     return {prefix + k: v for k, v in sd.items()}
 
 
-def build_classifier(e5: E5File | None = None, num_labels: int = 3, id2label: dict | None = None,
-                     embeddings_only: bool = False):
-    """``BertForSequenceClassification`` initialised from the wheel's encoder (CLS head random)."""
+_MEAN_POOL_CLASS = None
+
+
+def mean_pool_class():
+    """``E5MeanPoolClassifier``: BERT encoder, attention-masked mean of the last hidden states
+    (how e5 itself pools), dropout, linear head. Returns ``SequenceClassifierOutput`` like any
+    HF sequence classifier, so ``pipeline("text-classification", model=...)`` accepts it."""
+    global _MEAN_POOL_CLASS
+    if _MEAN_POOL_CLASS is not None:
+        return _MEAN_POOL_CLASS
     import torch
+    from transformers import BertModel, BertPreTrainedModel
+    from transformers.modeling_outputs import SequenceClassifierOutput
+
+    class E5MeanPoolClassifier(BertPreTrainedModel):
+        def __init__(self, config):
+            super().__init__(config)
+            self.num_labels = config.num_labels
+            self.bert = BertModel(config, add_pooling_layer=False)
+            self.dropout = torch.nn.Dropout(config.hidden_dropout_prob)
+            self.classifier = torch.nn.Linear(config.hidden_size, config.num_labels)
+            self.post_init()
+
+        def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, **kw):
+            if attention_mask is None:
+                attention_mask = torch.ones_like(input_ids)
+            h = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                          token_type_ids=token_type_ids).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(h.dtype)
+            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
+            logits = self.classifier(self.dropout(pooled))
+            loss = None
+            if labels is not None:
+                loss = torch.nn.functional.cross_entropy(logits.float(), labels)
+            return SequenceClassifierOutput(loss=loss, logits=logits)
+
+    _MEAN_POOL_CLASS = E5MeanPoolClassifier
+    return E5MeanPoolClassifier
+
+
+def classifier_class(architecture: str = "BertForSequenceClassification"):
+    if architecture == "E5MeanPoolClassifier":
+        return mean_pool_class()
     from transformers import BertForSequenceClassification
+
+    return BertForSequenceClassification
+
+
+def build_classifier(e5: E5File | None = None, num_labels: int = 3, id2label: dict | None = None,
+                     embeddings_only: bool = False, architecture: str = "BertForSequenceClassification"):
+    """A sequence classifier initialised from the wheel's encoder (head random, seed 0).
+
+    ``architecture``: ``BertForSequenceClassification`` (CLS -> pooler -> linear) or
+    ``E5MeanPoolClassifier`` (mean of the token states -> linear)."""
+    import torch
 
     e5 = e5 or read_e5s1()
     id2label = id2label or {i: str(i) for i in range(num_labels)}
     cfg = bert_config(e5, num_labels=num_labels, id2label=dict(id2label),
-                      label2id={v: k for k, v in id2label.items()})
+                      label2id={v: k for k, v in id2label.items()}, architectures=[architecture])
     torch.manual_seed(0)
-    model = BertForSequenceClassification(cfg)
+    model = classifier_class(architecture)(cfg)
     sd = encoder_state_dict(e5, prefix="bert.", embeddings_only=embeddings_only)
     missing, unexpected = model.load_state_dict(sd, strict=False)
     if unexpected:

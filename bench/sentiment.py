@@ -1,0 +1,197 @@
+"""Sentiment figures: accuracy on the validation files, throughput, memory, first-use build time.
+
+    python -m bench.sentiment [--data-dir ../shared/datasets/sentiment] [--threads 2] [--write-card]
+
+Prints (not asserts):
+* macro-F1 per language and averaged on umsab_val.jsonl; sentence macro-F1 on
+  hotel_aspect_dev_de.jsonl (negative/neutral/positive; `mixed` sentences reported separately);
+* texts/second on 2,000 mixed-length texts (tweets + multi-paragraph reviews built from hotel
+  review sentences): the naive ``pipeline("text-classification")`` with batch size 1 vs
+  brandpulse's path (same model, same run), and the ratio; label agreement between the two;
+* macro-F1 of the fast path (bf16 autocast / int8) vs the fp32 path on umsab_val;
+* first-use build time (fresh cache), cached load time, peak memory (RSS).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from nlp import sentiment as S  # noqa: E402
+from nlp.train import LABELS, LANGS, macro_f1, read_jsonl, write_model_card  # noqa: E402
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def scores(model, um_val, hotel_dev) -> dict:
+    S.clear_cache()
+    um = model.predict([r["text"] for r in um_val])
+    ho = model.predict([r["text"] for r in hotel_dev])
+    res = {}
+    for lang in LANGS:
+        idx = [i for i, r in enumerate(um_val) if r["lang"] == lang]
+        res[lang] = macro_f1([LABELS.index(um_val[i]["label"]) for i in idx],
+                             [LABELS.index(um[i].label) for i in idx])
+    res["avg"] = sum(res[lang] for lang in LANGS) / len(LANGS)
+    idx = [i for i, r in enumerate(hotel_dev) if r["label"] in LABELS]
+    res["hotel_de"] = macro_f1([LABELS.index(hotel_dev[i]["label"]) for i in idx],
+                               [LABELS.index(ho[i].label) for i in idx])
+    mixed = [r["label"] == "mixed" for r in hotel_dev]
+    flag = [r.mixed for r in ho]
+    tp = sum(a and b for a, b in zip(mixed, flag))
+    res["mixed_precision"] = tp / max(1, sum(flag))
+    res["mixed_recall"] = tp / max(1, sum(mixed))
+    return res
+
+
+def mixed_texts(data_dir: Path, n: int = 2000, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    tweets = [r["text"] for r in read_jsonl(data_dir / "umsab_val.jsonl")]
+    sents = [r["text"] for r in read_jsonl(data_dir / "hotel_aspect_train_de.jsonl")]
+    rng.shuffle(tweets)
+    out = tweets[: n // 2]
+    while len(out) < n:
+        paras = []
+        for _ in range(rng.randint(1, 4)):
+            paras.append(" ".join(rng.sample(sents, rng.randint(2, 9))))
+        out.append("\n\n".join(paras))
+    rng.shuffle(out)
+    return out
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared/datasets/sentiment"))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--n", type=int, default=2000, help="texts for the throughput test")
+    ap.add_argument("--max-length", type=int, default=256)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--limit", type=int, default=0, help="use every k-th validation text, about N in all (debugging)")
+    ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--skip-variants", action="store_true", help="skip the fp32 and int8 accuracy runs")
+    ap.add_argument("--models-dir", default=None, help="folder holding the embedded model (default nlp/models)")
+    ap.add_argument("--write-card", action="store_true", help="put the figures into the model card")
+    args = ap.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    if args.models_dir:
+        S.MODELS_DIR = Path(args.models_dir)
+    data = Path(args.data_dir)
+    um_val = read_jsonl(data / "umsab_val.jsonl")
+    hotel_dev = read_jsonl(data / "hotel_aspect_dev_de.jsonl")
+    if args.limit:
+        um_val = um_val[:: max(1, len(um_val) // args.limit)]
+        hotel_dev = hotel_dev[:: max(1, len(hotel_dev) // args.limit)]
+    fig: dict = {"threads": args.threads, "torch": torch.__version__, "cpu_count": os.cpu_count()}
+
+    # first use: build from the wheel + committed weights into a fresh cache
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        S.load_model("embedded", cache_dir=tmp, threads=args.threads)
+        fig["build_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        model = S.load_model("embedded", cache_dir=tmp, threads=args.threads, batch_size=args.batch_size,
+                             max_length=args.max_length)
+        fig["cached_load_s"] = time.perf_counter() - t0
+        fig["rss_after_load_mb"] = rss_mb()
+    print(f"model {model.version}: first-use build {fig['build_s']:.1f}s (incl. checksum + smoke), "
+          f"cached load {fig['cached_load_s']:.1f}s, RSS {fig['rss_after_load_mb']:.0f} MB, autocast bf16 {model.autocast}")
+
+    fast = scores(model, um_val, hotel_dev)
+    fig["fast"] = fast
+    print("umsab_val macro-F1: " + " ".join(f"{k} {fast[k]:.3f}" for k in LANGS) + f" | avg {fast['avg']:.3f}")
+    print(f"hotel_aspect_dev_de sentence macro-F1 {fast['hotel_de']:.3f}; "
+          f"mixed flag precision {fast['mixed_precision']:.2f} recall {fast['mixed_recall']:.2f}")
+
+    if not args.skip_variants:
+        fp32 = S.SentimentModel(model.model, model.tokenizer, version=model.version + "/fp32",
+                                output_labels=model.output_labels, temperature=model.temperature,
+                                mixed_threshold=model.mixed_threshold, max_length=args.max_length,
+                                batch_size=args.batch_size, autocast=False)
+        fig["fp32"] = scores(fp32, um_val, hotel_dev)
+        print(f"fp32 path: avg {fig['fp32']['avg']:.3f} de {fig['fp32']['de']:.3f} hotel {fig['fp32']['hotel_de']:.3f}")
+        import copy
+
+        q = S.SentimentModel(copy.deepcopy(model.model), model.tokenizer, version=model.version + "/int8",
+                             output_labels=model.output_labels, temperature=model.temperature,
+                             mixed_threshold=model.mixed_threshold, max_length=args.max_length,
+                             batch_size=args.batch_size, quantize=True)
+        fig["int8"] = scores(q, um_val, hotel_dev)
+        print(f"int8 path: avg {fig['int8']['avg']:.3f} de {fig['int8']['de']:.3f} hotel {fig['int8']['hotel_de']:.3f}")
+
+    texts = mixed_texts(data, args.n)
+    chars = sum(map(len, texts)) / len(texts)
+    S.clear_cache()
+    t0 = time.perf_counter()
+    fast_res = model.predict(texts)
+    fig["fast_tps"] = len(texts) / (time.perf_counter() - t0)
+    print(f"throughput on {len(texts)} mixed texts (mean {chars:.0f} chars): brandpulse {fig['fast_tps']:.1f} texts/s")
+    if not args.skip_naive:
+        from transformers import pipeline
+
+        pipe = pipeline("text-classification", model=model.model, tokenizer=model.tokenizer, device=-1)
+        t0 = time.perf_counter()
+        naive = pipe(texts, batch_size=1, truncation=True, max_length=args.max_length)
+        fig["naive_tps"] = len(texts) / (time.perf_counter() - t0)
+        id2 = {v: k for k, v in model.model.config.label2id.items()}
+        naive_labels = [n["label"] if n["label"] in LABELS else id2.get(n["label"], n["label"]) for n in naive]
+        fig["agreement"] = sum(a == b.label for a, b in zip(naive_labels, fast_res)) / len(texts)
+        fig["ratio"] = fig["fast_tps"] / fig["naive_tps"]
+        print(f"naive pipeline (batch 1) {fig['naive_tps']:.1f} texts/s -> ratio {fig['ratio']:.2f}x; "
+              f"label agreement {fig['agreement']*100:.1f} %")
+    fig["peak_rss_mb"] = peak_mb()
+    print(f"peak RSS {fig['peak_rss_mb']:.0f} MB")
+
+    if args.write_card:
+        mdir = S.embedded_dir()
+        manifest = json.loads((mdir / "manifest.json").read_text())
+        write_model_card(mdir, manifest, bench=card_text(fig, args, chars))
+        print("updated", mdir / "MODEL_CARD.md")
+    return fig
+
+
+def card_text(fig: dict, args, chars: float) -> str:
+    lines = [f"Measured by `python -m bench.sentiment --write-card` ({args.threads} threads, torch {fig['torch']}, "
+             f"{fig['cpu_count']}-core machine shared with other work, so absolute rates vary):", ""]
+    lines.append("| path | umsab avg | de | hotel de |")
+    lines.append("|---|---|---|---|")
+    for key, name in (("fp32", "fp32"), ("fast", "bf16 autocast (default where supported)"), ("int8", "int8 dynamic (`quantize: true`)")):
+        if key in fig:
+            f = fig[key]
+            lines.append(f"| {name} | {f['avg']:.3f} | {f['de']:.3f} | {f['hotel_de']:.3f} |")
+    lines.append("")
+    lines.append(f"- Throughput on {args.n} mixed texts (half tweets, half multi-paragraph reviews; mean {chars:.0f} "
+                 f"characters), max_length {args.max_length}, batch {args.batch_size}: brandpulse **{fig['fast_tps']:.1f} texts/s**"
+                 + (f" vs naive `pipeline(\"text-classification\")` batch 1 {fig['naive_tps']:.1f} texts/s = "
+                    f"**{fig['ratio']:.1f}x** (same labels for {fig['agreement']*100:.1f} %)" if "ratio" in fig else "") + ".")
+    lines.append(f"- First-use build (wheel + committed weights -> cache, with checksum and smoke prediction): "
+                 f"{fig['build_s']:.1f} s; later loads from the cache: {fig['cached_load_s']:.1f} s.")
+    lines.append(f"- Memory: RSS {fig['rss_after_load_mb']:.0f} MB after loading; peak {fig['peak_rss_mb']:.0f} MB for the "
+                 "whole bench (two model copies and the naive pipeline included).")
+    f = fig["fast"]
+    lines.append(f"- `mixed` flag on hotel_aspect_dev_de: precision {f['mixed_precision']:.2f}, recall {f['mixed_recall']:.2f}.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
