@@ -12,7 +12,16 @@ Background streams (per brand: quiet, medium, busy):
   topics and "no topic" — over-dispersed like real streams;
 - positive/neutral chatter with its own noise, plus occasional campaign / press days (×3
   volume, not negative) — a harmless event that raw-volume alerting mistakes for a crisis;
-- authors drawn from a large pool (occasional repeat posters), several sources per brand.
+- authors drawn from a large pool (occasional repeat posters), several sources per brand;
+- how complaints are worded (what the topic rule must sort out): 35 % of everyday topic
+  complaints and 60 % of incident complaints describe the problem in a clause the sentiment
+  model reads as *neutral* ("Meine Sendung hängt seit Tagen im Verteilzentrum fest") while
+  the mention is negative (as measured on the demo data); a quarter of complaints also name a second topic in
+  a neutral clause, and 10 % each name one in a negated ("kein Problem mit der Lieferung")
+  or a positive clause (these must not count); star ratings on review sources (1-2★ mostly
+  for complaints, and 10 % of neutral chatter is rated 1-2★);
+- churn leads ("Ich kündige mein Abo") at 4 % of the negative rate, with the same noise; no
+  churn incident is injected, so every churn alert opened is a false alarm.
 
 Incidents (extra negative mentions in one topic), spaced at least two weeks apart:
 - ``sudden``: two days at full size;  ``slow``: five days ramping 25 % → 100 %;
@@ -63,6 +72,16 @@ BERLIN = ZoneInfo("Europe/Berlin")
 #: day (CV 0.32): negative counts then vary 1.5-3× more than Poisson, as busy real streams do.
 DAY_SHAPE = 20.0
 TOPIC_SHAPE = 10.0
+#: Wording of complaints (see the module docstring).
+#: Share of topic complaints whose own clause reads neutral, measured on the demo data
+#: (real sentiment model): 33 % of everyday complaint hits, 59 % (64 of 108) of the
+#: stuck-parcel incident's — an incident is described ("hängt im Verteilzentrum"), everyday
+#: anger is worded. ``--neutral-incidents`` can set the incidents' share to the everyday one.
+NEUTRAL_CLAUSE = 0.35
+INCIDENT_NEUTRAL_CLAUSE = 0.6
+SECOND_TOPIC = {"neutral": 0.25, "negated": 0.10, "positive": 0.10}  # side mentions
+CHURN_SHARE = 0.04  # churn leads per negative mention
+RATED_SOURCES = {"appstore", "google_play", "trustpilot"}
 
 
 @dataclass
@@ -115,6 +134,7 @@ class Score:
     detected: dict[int, int | None] = field(default_factory=dict)  # incident index -> delay
     false_alarms: int = 0
     spam_alarms: int = 0
+    churn_alarms: int = 0  # churn alerts opened (no churn incident is simulated)
     notes: list[str] = field(default_factory=list)  # what each false alarm was (--verbose)
 
 
@@ -122,7 +142,18 @@ class Score:
 
 
 def expected_topic(b: BrandSpec, topic: str, day: date, t: float) -> float:
-    return b.neg_per_day * TOPIC_SHARES[topic] * b.profile[day.weekday()] * (1 + b.trend * t)
+    """The topic's expected daily complaints *as detection counts them*: its own complaints,
+    complaints about other things that name it in a neutral clause, and neutral chatter
+    about it rated 1-2★. Incident sizes ("3× expected") are relative to this."""
+    scale = b.profile[day.weekday()] * (1 + b.trend * t)
+    n = len(TOPIC_SHARES)
+    no_topic = 1 - sum(TOPIC_SHARES.values()) + CHURN_SHARE
+    side = SECOND_TOPIC["neutral"] * (
+        sum(s for k, s in TOPIC_SHARES.items() if k != topic) / (n - 1) + no_topic / n
+    )
+    rated = sum(s in RATED_SOURCES for s in b.sources) / len(b.sources)
+    chatter = b.other_per_day * 0.4 * 0.5 * TOPIC_SHARES[topic] * rated * 0.1
+    return (b.neg_per_day * (TOPIC_SHARES[topic] + side) + chatter) * scale
 
 
 def plan_incidents(rng: np.random.Generator, eval_days: list[date]) -> list[Incident]:
@@ -160,7 +191,8 @@ def plan_incidents(rng: np.random.Generator, eval_days: list[date]) -> list[Inci
     return out
 
 
-def simulate(archive: Archive, incidents: list[Incident], all_days: list[date], seed: int) -> dict:
+def simulate(archive: Archive, incidents: list[Incident], all_days: list[date], seed: int,
+             incident_neutral: float = INCIDENT_NEUTRAL_CLAUSE) -> dict:
     """Write the background and the incidents; return total volume per brand and day."""
     rng = np.random.default_rng(seed)
     tz = BERLIN
@@ -169,19 +201,42 @@ def simulate(archive: Archive, incidents: list[Incident], all_days: list[date], 
     mid = 0
     now = iso(datetime.now(UTC))
 
-    def add(brand, day, author, source, sentiment, topic, kind):
+    def rating(source, sentiment):
+        if source not in RATED_SOURCES:
+            return None
+        u = rng.random()
+        if sentiment == "negative":
+            return 1 if u < 0.5 else 2 if u < 0.8 else 3
+        if sentiment == "neutral":
+            return 2 if u < 0.1 else 3 if u < 0.6 else 4
+        return 5 if u < 0.7 else 4
+
+    def add(brand, day, author, source, sentiment, topic, kind, text=None, neutral=NEUTRAL_CLAUSE):
         nonlocal mid
         mid += 1
         sec = int(rng.integers(0, 86400))
         d0, d1 = day_bounds(day, tz)
         when = d0 + timedelta(seconds=min(sec, int((d1 - d0).total_seconds()) - 1))
-        text = f"{kind} {topic or ''} Nr. {mid}"
+        text = text or f"{kind} {topic or ''} Nr. {mid}"
         mentions.append((mid, source, f"{source}:{brand}", f"e{mid}", f"https://example.test/{mid}",
-                         author, text, "de", iso(when), now, brand, f"h{mid}"))
+                         author, text, "de", iso(when), now, brand, f"h{mid}",
+                         rating(source, sentiment)))
         pn = {"negative": 0.85, "neutral": 0.1, "positive": 0.05}[sentiment]
         enrich.append((mid, "de", sentiment, 0.85, pn, "bench", now))
         if topic:
-            topics.append((mid, topic, topic, sentiment))
+            clause = sentiment
+            if sentiment == "negative" and rng.random() < neutral:
+                clause = "neutral"  # a plain description; the verdict is elsewhere
+            topics.append((mid, topic, topic, clause, 0))
+        if sentiment == "negative":  # a second topic named on the side
+            u, others = rng.random(), [t for t in TOPIC_SHARES if t != topic]
+            side = str(rng.choice(others))
+            if u < SECOND_TOPIC["neutral"]:
+                topics.append((mid, side, side, "neutral", 0))
+            elif u < SECOND_TOPIC["neutral"] + SECOND_TOPIC["negated"]:
+                topics.append((mid, side, side, "neutral", 1))
+            elif u < sum(SECOND_TOPIC.values()):
+                topics.append((mid, side, side, "positive", 0))
         volume[(brand, day)] = volume.get((brand, day), 0) + 1
 
     n = len(all_days)
@@ -198,6 +253,9 @@ def simulate(archive: Archive, incidents: list[Incident], all_days: list[date], 
                 for _ in range(rng.poisson(lam)):
                     author = f"{b.name}-u{rng.integers(pool)}"
                     add(b.name, day, author, str(rng.choice(b.sources)), "negative", topic, "complaint")
+            for _ in range(rng.poisson(level * CHURN_SHARE * rng.gamma(TOPIC_SHAPE, 1 / TOPIC_SHAPE))):
+                add(b.name, day, f"{b.name}-u{rng.integers(pool)}", str(rng.choice(b.sources)),
+                    "negative", None, "churn", text=f"Ich kündige mein Abo, Nr. {mid + 1}")
             names = list(TOPIC_SHARES) + [None]
             campaign = 3.0 if rng.random() < 0.03 else 1.0
             other = b.other_per_day * b.profile[day.weekday()] * rng.gamma(DAY_SHAPE, 1 / DAY_SHAPE) * campaign
@@ -213,11 +271,12 @@ def simulate(archive: Archive, incidents: list[Incident], all_days: list[date], 
             for j in range(extra):
                 author = f"spammer-{k}" if inc.control else f"inc{k}-a{rng.integers(10**6)}"
                 source = inc.source or str(rng.choice(b.sources))
-                add(b.name, day, author, source, "negative", inc.topic, "incident")
+                add(b.name, day, author, source, "negative", inc.topic, "incident",
+                    neutral=NEUTRAL_CLAUSE if inc.control else incident_neutral)
     with archive.conn:
         archive.conn.executemany(
             "INSERT INTO mentions (id, source, source_key, external_id, url, author, text, lang,"
-            " published_at, fetched_at, brand, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " published_at, fetched_at, brand, content_hash, rating) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             mentions,
         )
         archive.conn.executemany(
@@ -226,8 +285,8 @@ def simulate(archive: Archive, incidents: list[Incident], all_days: list[date], 
             enrich,
         )
         archive.conn.executemany(
-            "INSERT INTO mention_topics (mention_id, topic, keyword, sentiment, taxonomy_version)"
-            " VALUES (?,?,?,?,'bench')",
+            "INSERT INTO mention_topics (mention_id, topic, keyword, sentiment, negated,"
+            " taxonomy_version) VALUES (?,?,?,?,?,'bench')",
             topics,
         )
     return volume
@@ -250,6 +309,10 @@ def score_ours(events: list[tuple[date, object]], incidents, eval_days) -> Score
     hits: dict[int, int] = {}
     quiet = {b.name: quiet_days(incidents, b.name, eval_days) for b in BRANDS}
     for day, c in events:
+        if c.kind == "churn" and c.change == "opened":
+            s.churn_alarms += 1
+            s.notes.append(f"churn alarm {day} {c.brand}: observed {c.observed:g}, "
+                           f"expected {c.expected}, q {c.q_value}")
         if c.kind != "spike" or c.status == "resolved":
             continue
         matched = False
@@ -324,7 +387,8 @@ def watchlist(path: Path):
     )
 
 
-def run_seed(seed: int, eval_n: int, workdir: Path) -> dict:
+def run_seed(seed: int, eval_n: int, workdir: Path,
+             incident_neutral: float = INCIDENT_NEUTRAL_CLAUSE) -> dict:
     all_days = [START + timedelta(days=i) for i in range(WARMUP_DAYS + eval_n)]
     eval_days = all_days[WARMUP_DAYS:]
     rng = np.random.default_rng(1000 + seed)
@@ -334,7 +398,7 @@ def run_seed(seed: int, eval_n: int, workdir: Path) -> dict:
     wl = watchlist(path)
     archive = Archive.open(path)
     t0 = time.perf_counter()
-    volume = simulate(archive, incidents, all_days, seed)
+    volume = simulate(archive, incidents, all_days, seed, incident_neutral)
     t_sim = time.perf_counter() - t0
     events = []
     t0 = time.perf_counter()
@@ -363,6 +427,8 @@ def summarise(runs: list[dict]) -> dict:
         by_shape: dict[str, list[int]] = {}
         fa = sum(r[key].false_alarms for r in runs)
         spam = sum(r[key].spam_alarms for r in runs)
+        churn = sum(r[key].churn_alarms for r in runs)
+        brand_days = sum(r["days"] for r in runs) * len(BRANDS)
         for r in runs:
             for k, inc in enumerate(r["incidents"]):
                 if inc.control:
@@ -388,6 +454,8 @@ def summarise(runs: list[dict]) -> dict:
             "false_alarms": fa,
             "fa_per_brand_30_quiet_days": fa / quiet * 30 if quiet else float("nan"),
             "spam_alarms": spam,
+            "churn_alarms": churn,
+            "churn_alarms_per_brand_30_days": churn / brand_days * 30 if brand_days else float("nan"),
             "spam_days": sum(inc.control for _, _, inc in incidents),
             "small_recall": found_s / n_s if n_s else None,
             "small_incidents": n_s,
@@ -419,12 +487,15 @@ def print_table(s: dict) -> None:
               f"{r['small_recall'] if r['small_recall'] is None else round(r['small_recall'], 2)}"
               f" of {r['small_incidents']}")
     o, b = s["ours"], s["baseline"]
+    print(f"brandpulse churn alerts opened (no churn incident simulated): {o['churn_alarms']} "
+          f"({o['churn_alarms_per_brand_30_days']:.2f} per brand per 30 days)")
     checks = {
         "recall >= 0.9": o["recall"] >= 0.9,
         "median delay <= 1 day": o["median_delay_days"] is not None and o["median_delay_days"] <= 1,
         "<= 1 false alarm / brand / 30 quiet days": o["fa_per_brand_30_quiet_days"] <= 1,
         "better recall than mean+2σ": o["recall"] > b["recall"],
         "fewer false alarms than mean+2σ": o["fa_per_brand_30_quiet_days"] < b["fa_per_brand_30_quiet_days"],
+        "<= 1 churn alarm / brand / 30 days": o["churn_alarms_per_brand_30_days"] <= 1,
     }
     print("\n" + "\n".join(f"  [{'x' if ok else ' '}] {name}" for name, ok in checks.items()))
 
@@ -437,12 +508,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the summary here")
     ap.add_argument("--workdir", type=Path, help="where the archives go (default: a temp dir)")
     ap.add_argument("--verbose", action="store_true", help="list misses and false alarms")
+    ap.add_argument("--neutral-incidents", action="store_true",
+                    help="word incidents like everyday complaints (same neutral-clause share)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp)
         runs = []
         for seed in range(args.first_seed, args.first_seed + args.seeds):
-            r = run_seed(seed, args.days, workdir)
+            r = run_seed(seed, args.days, workdir, NEUTRAL_CLAUSE if args.neutral_incidents
+                         else INCIDENT_NEUTRAL_CLAUSE)
             print(f"seed {seed}: {len([i for i in r['incidents'] if not i.control])} incidents, "
                   f"replay {r['replay_s']:.1f} s, ours FA {r['ours'].false_alarms}, "
                   f"baseline FA {r['baseline'].false_alarms}", flush=True)

@@ -5,8 +5,11 @@ the rules behind them must be identical everywhere —
 
 * days are *local* days of the watchlist time zone (DST days have 23 or 25 hours);
 * near-duplicate reposts (``duplicate_of`` set) are skipped;
-* a mention is negative for a topic when the sentence that matched the topic is negative
-  (aspect sentiment); when no aspect sentiment was stored, the mention's own sentiment counts;
+* a mention is a complaint about a topic (``negative``) when the clause that matched the topic
+  is negative (aspect sentiment), or when that clause is neutral, not negated, the mention
+  as a whole is a complaint (negative, or rated 1-2★; never when rated 4-5★) and it does not
+  complain about another topic in a negative clause — see :func:`topic_complaint`; when no
+  aspect sentiment was stored, the mention's own complaint counts;
 * the brand total (``TOTAL``) uses the mention's own sentiment;
 * "authors" counts distinct (source, author) pairs; a mention without an author counts as
   its own author, so anonymous sources are not merged into one voice.
@@ -99,7 +102,8 @@ class Events:
     ``mentions``: one row per mention (id, brand, source, author_key, lang, rating, day,
     published_at, negative, prob_negative, enriched, url, text, title).
     ``topics``: one row per (mention, topic) (mention_id, brand, topic, day, negative,
-    sentence, source, author_key, lang)."""
+    via_mention, sentence, source, author_key, lang, rating): ``negative`` = a complaint about
+    the topic (:func:`topic_complaint`)."""
 
     mentions: pd.DataFrame
     topics: pd.DataFrame
@@ -130,7 +134,7 @@ WHERE m.published_at >= ? AND m.published_at < ? AND m.duplicate_of IS NULL
 """
 
 _TOPIC_SQL = """
-SELECT mt.mention_id, mt.topic, mt.sentiment, mt.sentence, mt.score
+SELECT mt.mention_id, mt.topic, mt.sentiment, mt.sentence, mt.score, mt.negated
 FROM mention_topics mt JOIN mentions m ON m.id = mt.mention_id
 WHERE m.published_at >= ? AND m.published_at < ? AND m.duplicate_of IS NULL
   AND m.brand IN ({marks})
@@ -180,31 +184,70 @@ def load_events(
     return Events(m, t, tz)
 
 
+def mention_complaint(m: pd.DataFrame) -> pd.Series:
+    """A mention that complains as a whole: classified negative or rated 1-2★ — unless its
+    author rated it 4-5★ (the stars are the author's own verdict; the model's is a guess)."""
+    rating = pd.to_numeric(m["rating"], errors="coerce")
+    return (m["negative"] | rating.between(1, 2)) & ~(rating >= 4)
+
+
+def topic_complaint(aspect: pd.Series, negated: pd.Series, mention: pd.Series) -> pd.Series:
+    """Is one topic hit a complaint about that topic?
+
+    * its clause is negative (aspect sentiment): yes;
+    * its clause is neutral, its keyword / complaint words are not negated, and the mention as
+      a whole complains (:func:`mention_complaint`): yes. Why: people describe what went
+      wrong in plain words ("Meine Sendung hängt seit Tagen im Verteilzentrum fest") and put
+      the verdict elsewhere ("Unmöglich!", 1★); the model rates such clauses neutral, which
+      would hide most of a delivery incident;
+    * its clause is positive, or negated ("kein Problem mit der Lieferung"): no — praise of
+      one aspect in an angry mention about another stays praise;
+    * its clause is neutral but the mention complains about *another* topic in a negative
+      clause: no — the verdict belongs to that topic ("Lieferung kam Dienstag, aber der
+      Preis ist Wucher"); the caller passes ``mention`` False for such hits.
+
+    ``aspect`` is the stored label (None when no aspect sentiment was stored: then the
+    mention's own complaint decides)."""
+    neutral = aspect.eq("neutral") & ~negated.astype(bool)
+    unknown = aspect.isna()
+    return aspect.eq("negative") | ((neutral | unknown) & mention.astype(bool))
+
+
 def _topic_membership(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
-    """One row per (mention, topic); negative if any matching sentence is negative, or —
-    when no aspect sentiment was stored — if the mention is negative."""
-    cols = ["mention_id", "topic", "negative", "sentence"]
+    """One row per (mention, topic); negative if any of its hits is a complaint
+    (:func:`topic_complaint`). ``via_mention`` marks rows negative only because the whole
+    mention complains (their clause was neutral), for the explanation."""
+    m = m.assign(m_complaint=mention_complaint(m))
     if t.empty:
-        base = pd.DataFrame(columns=cols)
+        base = pd.DataFrame(columns=["mention_id", "topic", "clause_neg", "negative", "sentence"])
     else:
-        t = t.assign(aspect_neg=t["sentiment"].eq("negative"), has_aspect=t["sentiment"].notna())
-        # Prefer the negative sentence as the quote, then the first one.
-        t = t.sort_values(["mention_id", "topic", "aspect_neg"], ascending=[True, True, False])
-        base = t.groupby(["mention_id", "topic"], sort=False).agg(
-            aspect_neg=("aspect_neg", "any"),
-            has_aspect=("has_aspect", "any"),
-            sentence=("sentence", "first"),
-        )
-        base = base.reset_index()
+        base = _hits_per_topic(t, m)
     keep = ["id", "brand", "source", "author_key", "lang", "day", "ts", "published_at",
-            "negative", "prob_negative", "enriched", "url", "text", "title"]
-    joined = base.merge(m[keep].rename(columns={"id": "mention_id", "negative": "m_negative"}),
-                        on="mention_id", how="inner")
-    if joined.empty:
-        return joined.assign(negative=pd.Series(dtype=bool))
-    joined["negative"] = np.where(joined["has_aspect"], joined["aspect_neg"], joined["m_negative"])
+            "prob_negative", "enriched", "url", "text", "title", "rating"]
+    joined = base.merge(m[keep].rename(columns={"id": "mention_id"}), on="mention_id", how="inner")
     joined["negative"] = joined["negative"].astype(bool)
-    return joined.drop(columns=["aspect_neg", "has_aspect", "m_negative"])
+    joined["via_mention"] = joined["negative"] & ~joined["clause_neg"].astype(bool)
+    return joined.drop(columns=["clause_neg"])
+
+
+def _hits_per_topic(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
+    t = t.merge(m[["id", "m_complaint"]].rename(columns={"id": "mention_id"}), on="mention_id",
+                how="inner")
+    negated = t["negated"].fillna(0).astype(bool)
+    t = t.assign(clause_neg=t["sentiment"].eq("negative"))
+    # Topics the mention complains about in so many words: its verdict belongs to them.
+    neg_topics = t[t["clause_neg"]].groupby("mention_id")["topic"].nunique()
+    own_neg = t.groupby(["mention_id", "topic"])["clause_neg"].transform("any")
+    elsewhere = (t["mention_id"].map(neg_topics).fillna(0) - own_neg.astype(int)) > 0
+    t = t.assign(hit_neg=topic_complaint(t["sentiment"], negated, t["m_complaint"] & ~elsewhere))
+    # Prefer a negative clause as the quote, then a complaining one, then the first one.
+    t = t.sort_values(["mention_id", "topic", "clause_neg", "hit_neg"],
+                      ascending=[True, True, False, False])
+    return t.groupby(["mention_id", "topic"], sort=False).agg(
+        clause_neg=("clause_neg", "any"),
+        negative=("hit_neg", "any"),
+        sentence=("sentence", "first"),
+    ).reset_index()
 
 
 # --------------------------------------------------------------------------- counting

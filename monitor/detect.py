@@ -9,6 +9,9 @@ alerts of series that went quiet cool down and resolve. The archive is the only 
 
 The test statistic is the number of *distinct complaining authors* in the window, so one
 person posting fifteen times counts once (and the ``min_authors`` floor is also applied).
+
+Churn leads (``detection.churn``) are one more series of the brand, tested the same way: a
+``churn`` alert means more customers than usual announcing that they leave, and lists them.
 """
 
 from __future__ import annotations
@@ -52,6 +55,11 @@ log = logging.getLogger(__name__)
 MIN_HISTORY_DAYS = 7
 #: Churn leads listed per alert.
 MAX_CHURN_LEADS = 25
+#: Series name of a brand's churn leads (tested on their own, beside the topics).
+CHURN = "_churn"
+#: A watchlist topic of this name replaces the built-in churn cues (and is tested as the
+#: churn series, not a second time as a topic).
+CHURN_TOPIC = "churn"
 #: Days of baseline text for emerging themes (keyness needs recent vocabulary, not months).
 THEME_BASELINE_DAYS = 28
 
@@ -111,16 +119,17 @@ def run_detect(
         first = firsts.get(brand.name)
         history_from = max(base_first, first) if first else window.first_day
         baseline_days = days_between(history_from, window.first_day - timedelta(days=1))
+        _retire_daily_churn_lists(archive, brand.name, at)
         if len(baseline_days) >= MIN_HISTORY_DAYS:
-            changes += _spikes(archive, events, brand, window, baseline_days, [TOTAL, *topics], cfg, at)
+            series = [TOTAL, *(t for t in topics if t != CHURN_TOPIC)]
+            leads = churn_leads(events, wl, brand)
+            changes += _spikes(archive, events, brand, window, baseline_days, series, cfg, at,
+                               leads=leads)
             if cfg.emerging_themes and emerging is not None:
                 changes += _themes(archive, events, wl, brand, window, baseline_days, emerging, at)
         else:
             log.info("%s: %d day(s) of history, %d needed: no spike test yet",
                      brand.name, len(baseline_days), MIN_HISTORY_DAYS)
-        change = _churn(archive, events, wl, brand, window, at)
-        if change:
-            changes.append(change)
     return changes
 
 
@@ -146,13 +155,14 @@ def _warn_unenriched(events: Events, window: Window) -> None:
 def _test_series(
     events: Events, brand: str, series: str, window: Window, baseline_days: list[date],
     cfg: AlertSettings, need_fit: bool, exclude: set[date] = frozenset(),
-    alpha_prior: float | None = None,
+    alpha_prior: float | None = None, rows: pd.DataFrame | None = None,
 ) -> _Tested:
     """Count the window and, when the floors can be met, test it against the baseline.
 
     ``exclude``: days of past incidents of this series (left out of the baseline, so an
-    incident last week does not make this week's look normal)."""
-    rows = events.series(brand, series)
+    incident last week does not make this week's look normal). ``rows``: the series' rows
+    when they are not a topic of ``events`` (churn leads)."""
+    rows = events.series(brand, series) if rows is None else rows
     win = in_window(rows, window)
     c = count_rows(win)
     floors_ok = c.capped >= cfg.min_count and c.authors >= cfg.min_authors
@@ -170,13 +180,21 @@ def _test_series(
 
 def _spikes(
     archive: Archive, events: Events, brand: Brand, window: Window, baseline_days: list[date],
-    series_names: list[str], cfg: AlertSettings, at: str,
+    series_names: list[str], cfg: AlertSettings, at: str, *, leads: pd.DataFrame,
 ) -> list[AlertChange]:
+    """Test the brand total and every topic as one family (Benjamini-Hochberg), and the churn
+    leads on their own.
+
+    Why churn is not in the topics' family: it answers another question (are more customers
+    leaving than usual?) for another reader (the follow-up list), and a mostly empty series
+    in the family would only make every topic test more conservative. Its q-value is its
+    p-value, judged against the same ``alpha``."""
     active = {
-        row["topic"] or TOTAL: row
-        for row in lifecycle.active_alerts(archive, brand.name, ("spike",))
+        CHURN if row["kind"] == "churn" else (row["topic"] or TOTAL): row
+        for row in lifecycle.active_alerts(archive, brand.name, ("spike", "churn"))
     }
     past = lifecycle.incident_days(archive, brand.name, "spike", since=baseline_days[0])
+    past_churn = lifecycle.incident_days(archive, brand.name, "churn", since=baseline_days[0])
     # The brand total first: its over-dispersion is the prior for the sparser topics.
     total = _test_series(events, brand.name, TOTAL, window, baseline_days, cfg, need_fit=True,
                          exclude=past.get(None, set()))
@@ -186,7 +204,13 @@ def _spikes(
                      exclude=past.get(s, set()), alpha_prior=prior)
         for s in series_names if s != TOTAL
     ]
-    qs = multipletests([t.p_value for t in tested], method="fdr_bh")[1]
+    qs = list(multipletests([t.p_value for t in tested], method="fdr_bh")[1])
+    churn = _test_series(
+        events, brand.name, CHURN, window, baseline_days, cfg, need_fit=CHURN in active,
+        exclude=past_churn.get(None, set()), alpha_prior=prior, rows=leads,
+    )
+    tested.append(churn)
+    qs.append(churn.p_value)
     changes: list[AlertChange] = []
     for t, q in zip(tested, qs):
         exp = t.expectation
@@ -199,7 +223,11 @@ def _spikes(
             and ratio is not None
             and ratio >= cfg.min_ratio
         )
-        if significant:
+        if significant and t.series == CHURN:
+            f = _churn_finding(brand, t, float(q), ratio, window, cfg, custom=bool(
+                leads.attrs.get("custom")), earlier=active.get(CHURN))
+            change = lifecycle.record_finding(archive, f, cooldown_days=cfg.cooldown_days, at=at)
+        elif significant:
             f = _spike_finding(events, brand.name, t, float(q), ratio, window, baseline_days, cfg)
             change = lifecycle.record_finding(archive, f, cooldown_days=cfg.cooldown_days, at=at)
         elif t.series in active:
@@ -222,6 +250,7 @@ def _spike_finding(
     assert exp is not None
     neg = t.rows[t.rows["negative"]]
     ratings = _ratings(events, brand, window, baseline_days)
+    via_mention = int(neg["via_mention"].sum()) if "via_mention" in neg else None
     explanation = {
         "method": "quasi-Poisson GLM baseline (Farrington/Noufaily re-weighting), "
         "negative-binomial upper tail, Benjamini-Hochberg across the brand's series",
@@ -231,6 +260,8 @@ def _spike_finding(
         "observed_authors": t.authors,
         "negative_mentions": t.negative,
         "negative_mentions_capped": t.capped,
+        # complaints whose topic clause read neutral, counted because the mention complains
+        "negative_via_mention": via_mention,
         "all_mentions": int(len(t.rows)),
         "ratio": round(ratio, 3),
         "q_value": q,
@@ -349,43 +380,39 @@ def _themes(
 # --------------------------------------------------------------------------- churn
 
 
-def _already_listed(archive: Archive, brand: str, since: date) -> set[int]:
-    ids: set[int] = set()
-    for row in archive.db.query(
-        "SELECT examples FROM alerts WHERE brand = ? AND kind = 'churn' AND window_end >= ?",
-        (brand, since.isoformat()),
-    ):
-        ids.update(e["mention_id"] for e in json.loads(row["examples"] or "[]"))
-    return ids
+def churn_leads(events: Events, wl: Watchlist, brand: Brand) -> pd.DataFrame:
+    """The brand's churn leads over the whole loaded range (baseline and window), with a
+    ``reason`` each; ``attrs["custom"]`` says whether the watchlist's own topic was used.
 
-
-def _churn(
-    archive: Archive, events: Events, wl: Watchlist, brand: Brand, window: Window, at: str
-) -> AlertChange | None:
-    """Churn leads of the window, listed in one alert per brand and local day.
-
-    Leads need no statistics: each is a customer to answer. A mention is listed once, even
-    when intraday runs' windows overlap."""
-    custom = "churn" in wl.topics
+    A mention classified positive or rated 4-5★ is no lead, whatever its words: "Die
+    Kündigung ging mit zwei Klicks, vorbildlich" praises the cancellation process."""
+    custom = CHURN_TOPIC in wl.topics
     matcher = ChurnMatcher(brand.competitors, builtin=not custom)
     m = events.mentions
-    win = in_window(m[m["brand"] == brand.name], window)
+    mine = m[m["brand"] == brand.name]
     topic_ids: set[int] = set()
     if custom:
         t = events.topics
-        topic_ids = set(t[(t["brand"] == brand.name) & (t["topic"] == "churn")]["mention_id"])
-    text = (win["title"].fillna("") + " " + win["text"].fillna("")).str.strip()
-    reasons = [matcher.reason(tx, topic_match=i in topic_ids) for i, tx in zip(win["id"], text)]
-    leads = win.assign(reason=reasons)
+        topic_ids = set(t[(t["brand"] == brand.name) & (t["topic"] == CHURN_TOPIC)]["mention_id"])
+    rating = pd.to_numeric(mine["rating"], errors="coerce")
+    content = mine["sentiment"].eq("positive") | (rating >= 4)
+    text = (mine["title"].fillna("") + " " + mine["text"].fillna("")).str.strip()
+    screen = matcher.screen
+    maybe = mine["id"].isin(topic_ids)
+    if screen is not None:
+        maybe |= text.str.casefold().str.contains(screen)
+    mine, text = mine[maybe & ~content], text[maybe & ~content]
+    reasons = [matcher.reason(tx, topic_match=i in topic_ids) for i, tx in zip(mine["id"], text)]
+    leads = mine.assign(reason=pd.Series(reasons, index=mine.index, dtype=object), negative=True)
     leads = leads[leads["reason"].notna()]
-    existing = _churn_alert(archive, brand.name, window.day)
-    listed = _already_listed(archive, brand.name, window.day - timedelta(days=2))
-    own = {e["mention_id"] for e in json.loads(existing["examples"] or "[]")} if existing else set()
-    leads = leads[~leads["id"].isin(listed - own)]
-    if leads.empty:
-        return None
+    leads.attrs["custom"] = custom
+    return leads
+
+
+def _lead_items(leads: pd.DataFrame) -> list[dict]:
+    """The window's leads for follow-up, most negative first, each with its reason."""
     leads = leads.sort_values(["prob_negative", "published_at"], ascending=[False, True])
-    items = [
+    return [
         {
             "mention_id": int(r["id"]), "quote": quote_of(r), "reason": r["reason"],
             "url": r["url"] if isinstance(r["url"], str) else None, "source": r["source"],
@@ -394,46 +421,62 @@ def _churn(
         }
         for _, r in leads.head(MAX_CHURN_LEADS).iterrows()
     ]
-    values = {
-        "observed": float(len(leads)),
-        "authors": int(leads["author_key"].nunique()),
-        "sources": json.dumps(sorted(leads["source"].unique().tolist())),
-        "languages": json.dumps(sorted(leads["lang"].dropna().unique().tolist())),
-        "examples": json.dumps(items, ensure_ascii=False),
-        "explanation": json.dumps({
-            "method": "watchlist topic 'churn'" if custom else "built-in churn cues",
-            "competitors": brand.competitors,
-            "reasons": leads["reason"].value_counts().to_dict(),
-            "leads": int(len(leads)),
-            "window_utc": [iso(window.start), iso(window.end)],
-        }, ensure_ascii=False),
-        "updated_at": at,
+
+
+def _churn_finding(
+    brand: Brand, t: _Tested, q: float, ratio: float, window: Window, cfg: AlertSettings,
+    *, custom: bool, earlier: dict | None,
+) -> Finding:
+    """A churn surge; its examples are the window's leads, then those listed on the
+    incident's earlier days (a follow-up list should not lose Tuesday's leads on Wednesday)."""
+    exp = t.expectation
+    assert exp is not None
+    leads = t.rows
+    items = _lead_items(leads)
+    if earlier is not None:
+        seen = {i["mention_id"] for i in items}
+        items += [e for e in json.loads(earlier["examples"] or "[]")
+                  if "reason" in e and e["mention_id"] not in seen]
+    items = items[:MAX_CHURN_LEADS]
+    explanation = {
+        "method": "quasi-Poisson GLM baseline of the brand's daily churn leads, "
+        "negative-binomial upper tail, Benjamini-Hochberg with the brand's other series",
+        "series": "churn",
+        "statistic": "distinct authors of churn leads in the window",
+        "cues": "watchlist topic 'churn'" if custom else "built-in churn cues",
+        "competitors": brand.competitors,
+        "window_utc": [iso(window.start), iso(window.end)],
+        "observed_authors": t.authors,
+        "leads": int(len(leads)),
+        "leads_listed": len(items),
+        "reasons": {str(k): int(v) for k, v in leads["reason"].value_counts().items()},
+        "negative_mentions_capped": t.capped,
+        "ratio": round(ratio, 3),
+        "q_value": q,
+        "alpha": cfg.alpha,
+        "floors": {"min_count": cfg.min_count, "min_authors": cfg.min_authors,
+                   "min_ratio": cfg.min_ratio},
+        "baseline": exp.as_dict(),
+        "first_mention_at": leads["published_at"].min() if len(leads) else None,
+        "sources": t.sources,
+        "languages": t.languages,
     }
+    return Finding(
+        brand=brand.name, kind="churn", topic=None, day=window.day,
+        observed=float(t.authors), expected=float(exp.expected), ratio=round(ratio, 3),
+        p_value=exp.p_value, q_value=q, authors=t.authors, sources=t.sources,
+        languages=t.languages, examples=items, explanation=explanation,
+        window_start_utc=iso(window.start), window_end_utc=iso(window.end),
+    )
+
+
+def _retire_daily_churn_lists(archive: Archive, brand: str, at: str) -> None:
+    """Archives written before churn was tested kept one open lead list per day (no
+    ``history``): close them, so that they do not pose as an active churn incident."""
     with archive.conn:
-        # Earlier days' lead lists are done: they were in their day's digest.
         archive.conn.execute(
-            "UPDATE alerts SET status = 'resolved', closed_at = ? WHERE brand = ? AND kind = 'churn' "
-            "AND status = 'open' AND window_end < ?",
-            (at, brand.name, window.day.isoformat()),
+            "UPDATE alerts SET status = 'resolved', closed_at = ? WHERE brand = ? "
+            "AND kind = 'churn' AND status IN ('open', 'rising', 'peaked') "
+            "AND coalesce(json_extract(explanation, '$.history'), '[]') = '[]'",
+            (at, brand),
         )
-        if existing:
-            if json.loads(existing["examples"] or "[]") == items:
-                return None
-            archive.db["alerts"].update(existing["id"], values)
-            alert_id, change = existing["id"], "updated"
-        else:
-            day = window.day.isoformat()
-            alert_id = archive.db["alerts"].insert({
-                "brand": brand.name, "kind": "churn", "topic": None, "status": "open",
-                "opened_at": at, "first_seen": day, "window_start": day, "window_end": day,
-                **values,
-            }).last_pk
-            change = "opened"
-    return lifecycle.change_of(archive.db["alerts"].get(alert_id), change)
-
-
-def _churn_alert(archive: Archive, brand: str, day: date) -> dict | None:
-    rows = list(archive.db.query(
-        "SELECT * FROM alerts WHERE brand = ? AND kind = 'churn' AND window_start = ? "
-        "ORDER BY id DESC LIMIT 1", (brand, day.isoformat())))
-    return rows[0] if rows else None

@@ -184,8 +184,7 @@ def test_an_empty_archive_and_unenriched_mentions_are_fine(watchlist, archive, c
 
     archive.add_mentions([mention_row(MentionIn(text="Ich kündige!", id="u1", published_at=local(DAY)),
                                       default_brand="Acme")])
-    changes = detect(watchlist, archive, DAY)
-    assert [c.kind for c in changes] == ["churn"]  # leads need no sentiment
+    assert detect(watchlist, archive, DAY) == []  # one lead, no history: no alert
     assert "no sentiment yet" in caplog.text
 
 
@@ -197,40 +196,110 @@ def test_as_of_in_the_future_is_an_error(watchlist, archive):
 # ----------------------------------------------------------------------------- churn
 
 
-def test_churn_leads_are_listed_once(quiet):
+def churn_background(archive, competitors_day=None):
+    """One or two customers a day announcing that they cancel: the brand's normal churn."""
+    out, day = [], HISTORY
+    while day < DAY:
+        for i in range(1 + (day.toordinal() % 3 == 0)):
+            out.append(Mention(local(day, 9 + i), f"ch-{day}-{i}", "Ich kündige mein Abo.", topics=()))
+        day += timedelta(days=1)
+    add(archive, out)
+
+
+def churn_alerts(changes):
+    return [c for c in changes if c.kind == "churn"]
+
+
+def test_ordinary_churn_is_no_alert_but_a_surge_is_and_lists_its_leads(quiet):
     wl, archive = quiet
     wl.brands[0].competitors = ["Paketblitz"]
+    churn_background(archive)
+    add(archive, [Mention(local(DAY, 9), "k0", "Vertrag gekündigt.", topics=()),
+                  Mention(local(DAY, 10), "k00", "Ich kündige zum Monatsende.", topics=())])
+    assert churn_alerts(detect(wl, archive, DAY)) == []  # two leads: an ordinary day
+    nxt = DAY + timedelta(days=1)
     leads = [
-        Mention(local(DAY, 9), "k1", "Ich kündige meinen Vertrag zum Monatsende.", topics=()),
-        Mention(local(DAY, 10), "k2", "Ab jetzt wechsle ich zu Paketblitz, die sind zuverlässiger.",
+        Mention(local(nxt, 9), "k1", "Ich kündige meinen Vertrag zum Monatsende.", topics=()),
+        Mention(local(nxt, 10), "k2", "Ab jetzt wechsle ich zu Paketblitz, die sind zuverlässiger.",
                 sentiment="neutral", topics=()),
-        Mention(local(DAY, 11), "k3", "How do I cancel my subscription?", lang="en",
+        Mention(local(nxt, 11), "k3", "How do I cancel my subscription?", lang="en",
                 sentiment="neutral", topics=()),
-        Mention(local(DAY, 12), "k4", "Paketblitz hat heute auch geliefert.", sentiment="neutral",
+        Mention(local(nxt, 12), "k4", "Nie wieder Acme, ab jetzt Paketblitz.", topics=()),
+    ] + [Mention(local(nxt, 13, i), f"k{5 + i}", "Abo gekündigt, reicht.", topics=()) for i in range(5)]
+    not_leads = [
+        Mention(local(nxt, 14), "n1", "Paketblitz hat heute auch geliefert.", sentiment="neutral",
+                topics=()),
+        Mention(local(nxt, 15), "n2", "Ständig Werbung in der App. Nie wieder.", topics=()),
+        Mention(local(nxt, 16), "n3", "Kündigung ging mit zwei Klicks, vorbildlich.",
+                sentiment="positive", topics=()),
+        Mention(local(nxt, 17), "n4", "Lieferung kam wie angekündigt.", sentiment="negative",
                 topics=()),
     ]
-    ids = add(archive, leads)
-    [c] = [c for c in detect(wl, archive, DAY) if c.kind == "churn"]
+    ids = add(archive, leads + not_leads)
+    [c] = churn_alerts(detect(wl, archive, nxt))
+    assert (c.change, c.status, c.authors) == ("opened", "open", 9)
+    assert c.expected < 2.5 and c.ratio >= wl.alerts.min_ratio and c.q_value <= wl.alerts.alpha
     row = archive.db["alerts"].get(c.alert_id)
     listed = {e["mention_id"]: e["reason"] for e in json.loads(row["examples"])}
-    assert listed == {ids[0]: "cancellation", ids[1]: "switch to Paketblitz", ids[2]: "cancellation"}
-    # Same day again: nothing new. Next day: a new list; yesterday's is closed.
-    assert [c for c in detect(wl, archive, DAY) if c.kind == "churn"] == []
-    add(archive, [Mention(local(DAY + timedelta(days=1), 9), "k5", "Vertrag gekündigt.", topics=())])
-    [c2] = [c for c in detect(wl, archive, DAY + timedelta(days=1)) if c.kind == "churn"]
-    assert c2.alert_id != c.alert_id and c2.observed == 1
-    assert archive.db["alerts"].get(c.alert_id)["status"] == "resolved"
+    assert set(listed) == set(ids[:9])
+    assert listed[ids[1]] == listed[ids[3]] == "switch to Paketblitz"
+    assert listed[ids[0]] == listed[ids[2]] == "cancellation"
+    explanation = json.loads(row["explanation"])
+    assert explanation["series"] == "churn" and explanation["leads"] == 9
+    assert explanation["reasons"] == {"cancellation": 7, "switch to Paketblitz": 2}
+    # Replaying the day changes nothing.
+    assert churn_alerts(detect(wl, archive, nxt)) == []
+    # A second day of the surge updates the alert and keeps the first day's leads listed.
+    day3 = nxt + timedelta(days=1)
+    more = add(archive, [Mention(local(day3, 9, i), f"m{i}", "Abo gekündigt.", topics=())
+                         for i in range(8)])
+    [c2] = churn_alerts(detect(wl, archive, day3))
+    assert c2.alert_id == c.alert_id and c2.change == "updated"
+    assert set(c2.example_ids) == set(ids[:9]) | set(more)
+    # Quiet days cool it down like any alert.
+    statuses = [c.status for d in range(1, 4)
+                for c in churn_alerts(detect(wl, archive, day3 + timedelta(days=d)))]
+    assert statuses[-1] == "resolved"
+
+
+def test_old_daily_lead_lists_are_closed(quiet):
+    wl, archive = quiet
+    archive.db["alerts"].insert({"brand": "Acme", "kind": "churn", "status": "open",
+                                 "window_start": "2026-10-01", "window_end": "2026-10-01",
+                                 "opened_at": "2026-10-01T20:00:00Z",
+                                 "updated_at": "2026-10-01T20:00:00Z",
+                                 "explanation": json.dumps({"leads": 2})})
+    detect(wl, archive, DAY)
+    [row] = archive.db["alerts"].rows_where("kind = 'churn'")
+    assert row["status"] == "resolved"
 
 
 def test_a_watchlist_churn_topic_replaces_the_builtin_cues(quiet):
     wl, archive = quiet
     wl.topics["churn"] = wl.topics["delivery"].model_copy(update={"keywords": {"de": ["Anbieter"]}})
     ids = add(archive, [
-        Mention(local(DAY, 9), "c1", "Ich kündige.", topics=()),  # built-in cue: ignored now
-        Mention(local(DAY, 10), "c2", "Suche einen neuen Anbieter.", topics=("churn",)),
+        Mention(local(DAY, 9, i), f"c{i}", "Ich kündige.", topics=()) for i in range(6)
+    ] + [
+        Mention(local(DAY, 10, i), f"t{i}", "Suche einen neuen Anbieter.", topics=("churn",))
+        for i in range(6)
     ])
-    [c] = [c for c in detect(wl, archive, DAY) if c.kind == "churn"]
-    assert c.example_ids == [ids[1]]
+    changes = detect(wl, archive, DAY)
+    [c] = churn_alerts(changes)
+    assert set(c.example_ids) == set(ids[6:])  # the built-in cues are ignored now
+    assert spikes(changes, "churn") == []  # tested as churn, not a second time as a topic
+
+
+def test_neutral_worded_complaints_in_negative_mentions_raise_the_topic_alert(quiet):
+    # The demo's incident: the clause about the parcel reads neutral, the review is 1★ angry.
+    wl, archive = quiet
+    burst_ = burst(DAY, 12, text="Meine Sendung hängt seit Tagen im Verteilzentrum fest.")
+    for m in burst_:
+        m.aspect = "neutral"
+    add(archive, burst_)
+    [c] = spikes(detect(wl, archive, DAY))
+    assert c.authors >= 12
+    explanation = json.loads(archive.db["alerts"].get(c.alert_id)["explanation"])
+    assert explanation["negative_via_mention"] >= 12
 
 
 # ----------------------------------------------------------------------------- themes
@@ -303,3 +372,20 @@ def test_themes_with_the_real_keyness(quiet):
     explanation = json.loads(archive.db["alerts"].get(themes[0].alert_id)["explanation"])
     # One complaint, one theme: the other key words of the same mentions are "related".
     assert len(themes) == 1 and explanation["related_terms"]
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("Ständig Werbung in der App. Nie wieder.", None),
+    ("Never again — the app keeps crashing.", None),
+    ("Nie wieder Acme, ab jetzt Paketblitz.", "switch to Paketblitz"),
+    ("Die Zustellung klappte wie angekündigt.", None),
+    ("Wenn das nicht geklärt ist, kündige ich mein Plus-Abo.", "cancellation"),
+    ("Paketblitz ist auch nicht besser.", None),
+])
+def test_churn_cues(text, reason):
+    from monitor.detection.churn import ChurnMatcher
+
+    m = ChurnMatcher(["Paketblitz"])
+    assert m.reason(text) == reason
+    # The screen used to skip most mentions never drops a lead.
+    assert reason is None or m.screen.search(text.casefold())

@@ -77,6 +77,74 @@ def test_topic_negativity_uses_the_aspect_sentence(archive):
     assert (total["total"], total["negative"]) == (5, 3)
 
 
+def _set(archive, ids, **cols):
+    """Ratings and negation flags the test helper does not write."""
+    for mid, values in zip(ids, cols.get("rows", [])):
+        for table, col, value in values:
+            key = "id" if table == "mentions" else "mention_id"
+            archive.conn.execute(f"UPDATE {table} SET {col} = ? WHERE {key} = ?", (value, mid))
+    archive.conn.commit()
+
+
+def test_a_neutral_clause_counts_when_the_whole_mention_complains(archive):
+    d = datetime(2026, 11, 19, 10, tzinfo=UTC)
+    text = "Meine Sendung hängt seit Tagen im Verteilzentrum fest."
+    ids = add(archive, [
+        # The clause only describes; the mention is negative: a delivery complaint.
+        Mention(d, "a", text, sentiment="negative", aspect="neutral"),
+        # Neutral mention, but rated 1★ by its author: a complaint too.
+        Mention(d, "b", text, sentiment="neutral", aspect="neutral"),
+        # Negated clause in an angry mention ("kein Problem mit der Lieferung, aber ..."): no.
+        Mention(d, "c", "Kein Problem mit der Lieferung, aber der Service ist mies.",
+                sentiment="negative", aspect="neutral"),
+        # Praise of delivery in an angry mention about something else: no.
+        Mention(d, "d", "Lieferung schnell, aber die Rechnung falsch.", sentiment="negative",
+                aspect="positive"),
+        # The model says negative but the author gave 5★: the stars win for a neutral clause.
+        Mention(d, "e", text, sentiment="negative", aspect="neutral"),
+        # Neutral clause in a neutral, unrated mention: no.
+        Mention(d, "f", text, sentiment="neutral", aspect="neutral"),
+        # A negative clause counts whatever the rest says (and even when negated: "Keine
+        # Zustellung seit einer Woche" is negative *because* of the negation).
+        Mention(d, "g", "Keine Zustellung seit einer Woche.", sentiment="positive",
+                aspect="negative"),
+    ])
+    _set(archive, ids, rows=[
+        [], [("mentions", "rating", 1)], [("mention_topics", "negated", 1)], [],
+        [("mentions", "rating", 5)], [], [("mention_topics", "negated", 1)],
+    ])
+    # Angry about the price in so many words; delivery named in passing: a price complaint.
+    [h] = add(archive, [Mention(d, "h", "Lieferung kam Dienstag, aber der Preis ist Wucher.",
+                                topics=("price",), aspect="negative")])
+    archive.conn.execute(
+        "INSERT INTO mention_topics (mention_id, topic, keyword, sentence, sentiment, negated,"
+        " taxonomy_version) VALUES (?, 'delivery', 'Lieferung', 'Lieferung kam Dienstag',"
+        " 'neutral', 0, 't1')", (h,))
+    archive.conn.commit()
+    ev = load_events(archive, ["Acme"], d - timedelta(days=1), d + timedelta(days=1), BERLIN)
+    rows = ev.series("Acme", "delivery").set_index("mention_id")
+    assert not rows.loc[h, "negative"] and ev.series("Acme", "price")["negative"].all()
+    negative = {mid for mid in ids if rows.loc[mid, "negative"]}
+    assert negative == {ids[0], ids[1], ids[6]}
+    assert set(rows.index[rows["via_mention"]]) == {ids[0], ids[1]}
+    c = daily_counts(ev, "Acme", "delivery", [date(2026, 11, 19)]).iloc[0]
+    assert (c["negative"], c["authors"]) == (3, 3)
+
+
+def test_the_quote_is_the_negative_clause_when_a_topic_has_several(archive):
+    d = datetime(2026, 11, 19, 10, tzinfo=UTC)
+    [mid] = add(archive, [Mention(d, "a", "Paket im Verteilzentrum.", aspect="neutral")])
+    archive.conn.execute(
+        "INSERT INTO mention_topics (mention_id, topic, keyword, sentence, sentiment, negated,"
+        " taxonomy_version) VALUES (?, 'delivery', 'Lieferung', 'Die Lieferung ist eine"
+        " Katastrophe.', 'negative', 0, 't1')", (mid,))
+    archive.conn.commit()
+    ev = load_events(archive, ["Acme"], d - timedelta(days=1), d + timedelta(days=1), BERLIN)
+    [row] = ev.series("Acme", "delivery").to_dict("records")
+    assert row["negative"] and not row["via_mention"]
+    assert row["sentence"] == "Die Lieferung ist eine Katastrophe."
+
+
 def test_topics_removed_from_the_watchlist_are_ignored(archive):
     d = datetime(2026, 11, 2, 10, tzinfo=UTC)
     add(archive, [Mention(d, "a", "x", topics=("delivery", "old_topic"))])

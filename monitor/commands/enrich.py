@@ -6,9 +6,23 @@ import json
 from typing import Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
-from monitor.cli_support import EXIT_FAILED, EXIT_USAGE, console, err_console, fail, load_config, open_archive
+from monitor.cli_support import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    console,
+    err_console,
+    fail,
+    load_config,
+    open_archive,
+)
 
 
 def register(app: typer.Typer) -> None:

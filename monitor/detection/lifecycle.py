@@ -31,7 +31,7 @@ class Finding:
     """A series that passed the test and every floor in a window."""
 
     brand: str
-    kind: str  # spike | theme
+    kind: str  # spike | theme | churn
     topic: str | None  # topic name (None = brand total), or the emerging term
     day: date
     observed: float
