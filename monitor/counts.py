@@ -20,6 +20,8 @@ Everything is loaded once per window range into pandas frames, so that replaying
 
 from __future__ import annotations
 
+import sqlite3
+
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Iterable, Sequence
@@ -151,7 +153,7 @@ def _epoch(dt: datetime) -> int:
 
 
 def load_events(
-    archive: Archive,
+    archive: Archive | sqlite3.Connection,
     brands: Sequence[str],
     start: datetime,
     end: datetime,
@@ -165,7 +167,7 @@ def load_events(
     the watchlist are ignored)."""
     marks = ",".join("?" * len(brands))
     args = (iso(start), iso(end), *brands)
-    conn = archive.conn
+    conn = archive if isinstance(archive, sqlite3.Connection) else archive.conn
     m = pd.read_sql_query(_MENTION_SQL.format(marks=marks), conn, params=args)
     t = pd.read_sql_query(_TOPIC_SQL.format(marks=marks), conn, params=args)
     stamps = _stamps(m["published_at"])

@@ -382,28 +382,20 @@ def topic_trends(
 ) -> list[TopicTrend]:
     """Per topic, mentions per local day over ``days`` days ending with ``day``.
 
-    A mention counts once per topic; it is negative for the topic when the sentence that
-    names the topic was negative (aspect sentiment), else when the whole mention was.
-    Sorted by the day's volume, then by the window's volume.
+    A mention counts once per topic; whether it is a complaint about the topic is decided by
+    detection's own rule (:func:`monitor.counts.topic_complaint`), so the digest's topic
+    table and the alerts never disagree. Sorted by the day's volume, then the window's.
     """
+    from monitor.counts import load_events
+
     win = window(day, tz, days)
-    rows = conn.execute(
-        """
-        SELECT mt.topic, m.published_at,
-               max(coalesce(mt.sentiment, e.sentiment) = 'negative')
-        FROM mention_topics mt
-        JOIN mentions m ON m.id = mt.mention_id
-        LEFT JOIN enrichments e ON e.mention_id = m.id
-        WHERE m.brand = ? AND m.published_at >= ? AND m.published_at < ?
-          AND m.duplicate_of IS NULL
-        GROUP BY mt.mention_id, mt.topic
-        """,
-        (brand, win.start, win.end),
-    ).fetchall()
+    start = datetime.fromisoformat(win.start.replace("Z", "+00:00"))
+    end = datetime.fromisoformat(win.end.replace("Z", "+00:00"))
+    topics = load_events(conn, [brand], start, end, tz).topics
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * days)
     negatives: dict[str, list[int]] = defaultdict(lambda: [0] * days)
-    for topic, published, negative in rows:
-        i = (local_day(published, tz) - win.first).days
+    for topic, local, negative in zip(topics["topic"], topics["day"], topics["negative"]):
+        i = (local - win.first).days
         if 0 <= i < days:
             counts[topic][i] += 1
             negatives[topic][i] += int(bool(negative))

@@ -180,3 +180,44 @@ def test_survey_uses_stored_topic_tags_and_falls_back_to_keywords(arc):
 )
 def test_source_detail_tells_sources_of_one_type_apart(key, detail):
     assert q.SourceInfo("feed", key, "News / Alerts").detail == detail
+
+
+def test_topic_trends_count_complaints_like_detection(tmp_path):
+    """A neutral delivery clause in a 1-star, negative mention is a delivery complaint in
+    the digest exactly as in detection; a positive clause never is."""
+    from datetime import date as _date
+    from zoneinfo import ZoneInfo as _Zone
+
+    from monitor.archive import Archive as _Archive
+    from monitor.queries import topic_trends as _topic_trends
+
+    arc = _Archive.open(tmp_path / "t.db")
+    conn = arc.conn
+    rows = [
+        # id, text, rating, mention sentiment, clause sentiment
+        (1, "Sendung hängt seit Tagen im Verteilzentrum. Unmöglich!", 1, "negative", "neutral"),
+        (2, "Lieferung super schnell, aber der Preis ist Wucher.", 2, "negative", "positive"),
+        (3, "Lieferung kam am Dienstag.", 5, "positive", "neutral"),
+    ]
+    for mid, text, rating, sent, clause in rows:
+        conn.execute(
+            "INSERT INTO mentions (id, source, external_id, text, rating, published_at, fetched_at,"
+            " brand, content_hash, author) VALUES (?, 'appstore', ?, ?, ?, '2026-11-21T09:00:00Z',"
+            " '2026-11-21T10:00:00Z', 'Acme', ?, ?)",
+            (mid, str(mid), text, rating, f"h{mid}", f"a{mid}"),
+        )
+        conn.execute(
+            "INSERT INTO enrichments (mention_id, sentiment, score, text_hash, model_version,"
+            " enriched_at) VALUES (?, ?, 0.9, 'x', 'm', '2026-11-21T10:00:00Z')",
+            (mid, sent),
+        )
+        conn.execute(
+            "INSERT INTO mention_topics (mention_id, topic, keyword, sentence, sentiment,"
+            " taxonomy_version) VALUES (?, 'delivery', 'Lieferung', ?, ?, 't')",
+            (mid, text, clause),
+        )
+    conn.commit()
+    trends = {t.topic: t for t in _topic_trends(conn, "Acme", _date(2026, 11, 21), _Zone("Europe/Berlin"), 7)}
+    assert trends["delivery"].today == 3
+    assert trends["delivery"].today_negative == 1
+    arc.close()
