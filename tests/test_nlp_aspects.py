@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nlp.aspects import aspect_label
+from nlp.aspects import aspect_label, is_request
 from nlp.sentiment import SentimentResult
 from nlp.topics import Taxonomy
 
@@ -44,3 +44,42 @@ def test_negated_keyword_alone_keeps_the_complaint():
     (hit,) = TAX.analyse("Keine Lieferung erhalten", "de")
     assert hit.negated and not hit.negated_complaint
     assert aspect_label(result(0.9, 0.05, 0.05), hit) == ("negative", 0.9)
+
+
+def test_request_clause_is_never_positive():
+    tax = Taxonomy({"design": {"keywords": {"en": ["dark mode"], "de": ["Wasserkocher"]}}})
+    (hit,) = tax.analyse("Please add a dark mode to the app.", "en")
+    assert aspect_label(result(0.1, 0.3, 0.6), hit, lang="en") == ("neutral", 0.3)
+    assert aspect_label(result(0.35, 0.25, 0.4), hit, lang="en") == ("negative", 0.35)
+    (de,) = tax.analyse("Ein Wasserkocher im Zimmer wäre schön.", "de")
+    assert aspect_label(result(0.1, 0.3, 0.6), de, lang="de")[0] == "neutral"
+    assert aspect_label(result(0.1, 0.3, 0.6), de)[0] == "neutral"  # no lang: every language's cues
+
+
+def test_request_rule_leaves_praise_and_other_labels_alone():
+    tax = Taxonomy({"design": {"keywords": {"en": ["dark mode"], "de": ["Frühstück"]}}})
+    (praise,) = tax.analyse("The new dark mode looks great.", "en")
+    assert aspect_label(result(0.1, 0.2, 0.7), praise, lang="en")[0] == "positive"
+    (thanks,) = tax.analyse("Thanks for the dark mode, please keep up the great work", "en")
+    assert aspect_label(result(0.1, 0.2, 0.7), thanks, lang="en")[0] == "positive"
+    (complaint,) = tax.analyse("Please fix the dark mode, it is unreadable", "en")
+    assert aspect_label(result(0.7, 0.2, 0.1), complaint, lang="en")[0] == "negative"
+    (weiter,) = tax.analyse("Tolles Frühstück, bitte weiter so!", "de")
+    assert aspect_label(result(0.1, 0.2, 0.7), weiter, lang="de")[0] == "positive"
+
+
+def test_request_cues_need_a_wish_frame():
+    assert is_request("It would be great to have an edit button", "en")
+    assert is_request("I wish I could edit tweets", "en")
+    assert is_request("Könnte man bitte das WLAN verbessern?", "de")
+    assert not is_request("The app would crash every time I opened it", "en")
+    assert not is_request("Das Zimmer sollte eigentlich sauber sein", "de")
+    assert not is_request("I want to thank the developers", "en")
+    assert not is_request("Please keep up the good work", "en")
+    assert not is_request("Bitte", "en")  # English cues only when the language is given
+
+
+def test_praise_before_the_wish_keeps_the_clause_an_evaluation():
+    assert not is_request("Das Frühstück ist wunderbar (ich wünschte, es gäbe mehr Obst)", "de")
+    assert not is_request("Great app and I wish it had a dark mode", "en")
+    assert is_request("It would be a great feature to add", "en")  # praise of the wished-for thing
