@@ -161,7 +161,7 @@ def render(st: dict[str, Any], tz) -> None:
 
     jobs = Table(title="Jobs", title_justify="left", show_lines=False)
     # Crawl job ids hold the full source key (see --json); the table keeps one line per job.
-    jobs.add_column("job", overflow="ellipsis", no_wrap=True, max_width=48)
+    jobs.add_column("job", overflow="ellipsis", no_wrap=True, max_width=32)
     for col in ("schedule", "last run", "status", "next run"):
         jobs.add_column(col, overflow="fold")
     for j in st["jobs"]:
@@ -174,9 +174,9 @@ def render(st: dict[str, Any], tz) -> None:
 
     src = Table(title="Sources", title_justify="left")
     src.add_column("brand", overflow="fold")
-    src.add_column("source", overflow="ellipsis", no_wrap=True, max_width=48)
+    src.add_column("source", overflow="ellipsis", no_wrap=True, max_width=28)
     for col in ("last run", "status", "new / seen", "errors (parse/http)", "layout", "last ok"):
-        src.add_column(col, overflow="fold")
+        src.add_column(col, overflow="fold", no_wrap=col in ("status", "layout"))
     for s in st["sources"]:
         layout = "[red]changed?[/]" if s.get("layout_suspect") else "ok" if s.get("status") else "—"
         name = s["source_key"] + (" (disabled)" if not s.get("enabled", True) else "")

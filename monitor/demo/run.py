@@ -182,6 +182,19 @@ def crawl(wl: Watchlist, progress: Any) -> list[Any]:
     return outcomes
 
 
+@contextmanager
+def _recorded(archive: Any, job: str) -> Iterator[None]:
+    """Keep each stage in ``job_runs`` as the daemon would, so ``brandpulse status`` after the
+    demo shows when enrich, detect and digest last ran."""
+    run_id = archive.start_run("job_runs", job=job)
+    try:
+        yield
+    except BaseException as exc:
+        archive.finish_run("job_runs", run_id, status="failed", message=f"{type(exc).__name__}: {exc}"[:1000])
+        raise
+    archive.finish_run("job_runs", run_id, status="ok", message="demo")
+
+
 def run_demo_steps(directory: Path, *, snapshots: Path = SNAPSHOTS) -> Path:
     """All stages, in order; returns the digest HTML path."""
     from monitor.archive import Archive
@@ -203,15 +216,18 @@ def run_demo_steps(directory: Path, *, snapshots: Path = SNAPSHOTS) -> Path:
             report_crawl(outcomes)
             with Archive.open(wl.archive_path) as archive:
                 task = progress.add_task("enrich: language, sentiment, topics", total=None)
-                stats = run_enrich(wl, archive, progress=_tick(progress, task))
+                with _recorded(archive, "enrich"):
+                    stats = run_enrich(wl, archive, progress=_tick(progress, task))
                 progress.update(task, completed=stats.pending, total=stats.pending)
                 days = [DEMO_DAY - timedelta(days=n) for n in range(DETECT_DAYS - 1, -1, -1)]
                 task = progress.add_task(f"detect: {days[0]} .. {DEMO_DAY}", total=len(days))
-                for day in days:
-                    changes = run_detect(wl, archive, as_of=day)
-                    progress.advance(task)
+                with _recorded(archive, "detect"):
+                    for day in days:
+                        changes = run_detect(wl, archive, as_of=day)
+                        progress.advance(task)
                 task = progress.add_task(f"digest: {DEMO_DAY}", total=1)
-                results = run_digest(wl, archive, period=DEMO_DAY, send=False)
+                with _recorded(archive, "digest"):
+                    results = run_digest(wl, archive, period=DEMO_DAY, send=False)
                 progress.advance(task)
     err_console.print(
         f"enrich: {stats.enriched} mention(s) in {stats.elapsed_s:.1f}s "
