@@ -242,6 +242,25 @@ def _spikes(
     return changes
 
 
+def _test_evidence(
+    t: _Tested, ratio: float, q: float, cfg: AlertSettings, counted: pd.DataFrame
+) -> dict:
+    """What every tested alert (topic spike or churn) stores about its test: the numbers a
+    reader needs to judge it, with the settings that applied."""
+    assert t.expectation is not None
+    return {
+        "ratio": round(ratio, 3),
+        "q_value": q,
+        "alpha": cfg.alpha,
+        "floors": {"min_count": cfg.min_count, "min_authors": cfg.min_authors,
+                   "min_ratio": cfg.min_ratio},
+        "baseline": t.expectation.as_dict(),
+        "first_mention_at": counted["published_at"].min() if len(counted) else None,
+        "sources": t.sources,
+        "languages": t.languages,
+    }
+
+
 def _spike_finding(
     events: Events, brand: str, t: _Tested, q: float, ratio: float, window: Window,
     baseline_days: list[date], cfg: AlertSettings,
@@ -263,15 +282,7 @@ def _spike_finding(
         # complaints whose topic clause read neutral, counted because the mention complains
         "negative_via_mention": via_mention,
         "all_mentions": int(len(t.rows)),
-        "ratio": round(ratio, 3),
-        "q_value": q,
-        "alpha": cfg.alpha,
-        "floors": {"min_count": cfg.min_count, "min_authors": cfg.min_authors,
-                   "min_ratio": cfg.min_ratio},
-        "baseline": exp.as_dict(),
-        "first_mention_at": neg["published_at"].min() if len(neg) else None,
-        "sources": t.sources,
-        "languages": t.languages,
+        **_test_evidence(t, ratio, q, cfg, neg),
         "ratings": ratings,
     }
     return Finding(
@@ -451,15 +462,7 @@ def _churn_finding(
         "leads_listed": len(items),
         "reasons": {str(k): int(v) for k, v in leads["reason"].value_counts().items()},
         "negative_mentions_capped": t.capped,
-        "ratio": round(ratio, 3),
-        "q_value": q,
-        "alpha": cfg.alpha,
-        "floors": {"min_count": cfg.min_count, "min_authors": cfg.min_authors,
-                   "min_ratio": cfg.min_ratio},
-        "baseline": exp.as_dict(),
-        "first_mention_at": leads["published_at"].min() if len(leads) else None,
-        "sources": t.sources,
-        "languages": t.languages,
+        **_test_evidence(t, ratio, q, cfg, leads),
     }
     return Finding(
         brand=brand.name, kind="churn", topic=None, day=window.day,
