@@ -40,19 +40,25 @@ _NOT_A_PART = frozenset(
 )
 
 
-@functools.lru_cache(maxsize=None)
-def _lemma_table(lang: str) -> dict[str, str]:
-    """The lookup table (form -> lemma) of ``lang``; empty when spacy-lookups-data has none."""
+def lookup_table(lang: str, table: str) -> dict:
+    """spacy-lookups-data's ``<lang>_<table>.json.gz`` (e.g. ``lemma_lookup``, ``lexeme_prob``,
+    ``lemma_index``) as loaded JSON; {} when the package or the table is missing, so callers
+    fall back to plain lower-case matching instead of failing."""
     try:
         import spacy_lookups_data
     except ImportError:
         return {}
-    path = Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_lemma_lookup.json.gz"
+    path = Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_{table}.json.gz"
     if not path.exists():
         return {}
     with gzip.open(path, "rt", encoding="utf-8") as fh:
-        return {str(k): str(v) for k, v in json.load(fh).items()}
-    return {}
+        return json.load(fh)
+
+
+@functools.lru_cache(maxsize=None)
+def _lemma_table(lang: str) -> dict[str, str]:
+    """The lookup table (form -> lemma) of ``lang``; empty when spacy-lookups-data has none."""
+    return {str(k): str(v) for k, v in lookup_table(lang, "lemma_lookup").items()}
 
 
 def has_lemmas(lang: str) -> bool:
@@ -110,15 +116,7 @@ def match_key(lemma_: str, lang: str) -> str:
 @functools.lru_cache(maxsize=None)
 def _word_logprobs(lang: str) -> dict[str, float]:
     """Lower-cased word -> log probability (spaCy's Wikipedia counts); {} when not shipped."""
-    try:
-        import spacy_lookups_data
-    except ImportError:
-        return {}
-    path = Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_lexeme_prob.json.gz"
-    if not path.exists():
-        return {}
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        raw = json.load(fh)
+    raw = lookup_table(lang, "lexeme_prob")
     out: dict[str, float] = {}
     for word, logprob in raw.items():
         if logprob >= _MIN_LOGPROB and word.isalpha():

@@ -21,11 +21,10 @@ A word none of these know (a new compound, a product or place name) counts as a 
 from __future__ import annotations
 
 import functools
-import gzip
-import json
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from nlp.lexicon import lookup_table
 
 __all__ = ["NOUN", "ADJ", "VERB", "OTHER", "WordStats", "word_class", "not_a_theme"]
 
@@ -60,15 +59,7 @@ def not_a_theme(lang: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=None)
 def _pos_index(lang: str) -> dict[str, frozenset[str]]:
     """Headword -> parts of speech from spacy-lookups-data's ``<lang>_lemma_index`` ({} if none)."""
-    try:
-        import spacy_lookups_data
-    except ImportError:
-        return {}
-    path = Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_lemma_index.json.gz"
-    if not path.exists():
-        return {}
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        raw = json.load(fh)
+    raw = lookup_table(lang, "lemma_index")
     index: dict[str, set[str]] = {}
     for pos, words in raw.items():
         for w in words:
