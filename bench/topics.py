@@ -32,6 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "datasets" / "sentiment"
 
+EN_SETS = {  # hand-labelled English review sentences (tests/data/README.md)
+    "gp": "tests/data/en_review_sentences.jsonl",
+    "as": "tests/data/en_appstore_sentences.jsonl",
+}
+
 HOTEL_CATEGORIES = {
     "hotel": "HOTEL",
     "zimmer": "ZIMMER",
@@ -170,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", default="dev", choices=["train", "dev"], help="German split")
     ap.add_argument("--en-split", default="all", choices=["tune", "report", "all"],
                     help="English half (by review hash); refine app_watchlist.yaml on tune only")
+    ap.add_argument("--en-set", default="all", choices=sorted(EN_SETS) + ["all"],
+                    help="English sentence file: gp (Google Play, Twitter app), as (App Store, Google app)")
     ap.add_argument("--lang", default="both", choices=["de", "en", "both"])
     ap.add_argument("--model", default="embedded")
     ap.add_argument("--no-model", action="store_true", help="topics only")
@@ -189,12 +196,12 @@ def main(argv: list[str] | None = None) -> int:
             keyword_stats(rows, tax, "de", lambda t: HOTEL_CATEGORIES.get(t, t))
         report["de"] = evaluate(rows, tax, "de", lambda t: HOTEL_CATEGORIES.get(t, t), model, args.errors)
 
-    en_path = ROOT / "tests" / "data" / "en_review_sentences.jsonl"
     app_path = ROOT / "bench" / "app_watchlist.yaml"
-    if args.lang in ("en", "both") and en_path.exists() and app_path.exists():
+    if args.lang in ("en", "both"):
         _, tax_en = taxonomy_from(app_path)
-        en = en_rows(read_jsonl(en_path), args.en_split)
-        print(f"en: {en_path.relative_to(ROOT)} [{args.en_split}] ({len(en)} sentences)")
+        names = sorted(EN_SETS) if args.en_set == "all" else [args.en_set]
+        en = [r for n in names for r in en_rows(read_jsonl(ROOT / EN_SETS[n]), args.en_split)]
+        print(f"en: {', '.join(EN_SETS[n] for n in names)} [{args.en_split}] ({len(en)} sentences)")
         if args.keyword_stats:
             keyword_stats(en, tax_en, "en", lambda t: t)
         report["en"] = evaluate(en, tax_en, "en", lambda t: t, model, args.errors)

@@ -42,7 +42,7 @@ from nlp.lexicon import add_known_words, sub_sequences, word_keys
 __all__ = ["TopicRule", "TopicHit", "Taxonomy", "ALGORITHM"]
 
 #: Bump when matching rules change: the taxonomy version changes and topics are re-matched.
-ALGORITHM = "topics-1"
+ALGORITHM = "topics-2"  # 2: typographic apostrophes fold into ASCII
 
 
 @dataclass(frozen=True)
@@ -101,15 +101,22 @@ def _pipeline(lang: str) -> Language:
     return nlp
 
 
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'"})
+
+
 @functools.lru_cache(maxsize=200_000)
 def _token_keys(text: str, lang: str) -> tuple[str, ...]:
-    """Keys of a text word: its compound-part runs, and the word itself lower-cased."""
+    """Keys of a text word: its compound-part runs, and the word itself lower-cased.
+
+    Typographic apostrophes count as ASCII ones: phones type "doesn’t", operators write "doesn't"."""
+    text = text.translate(_APOSTROPHES)
     return tuple(dict.fromkeys([*sub_sequences(word_keys(text, lang)), text.lower()]))
 
 
 def _keyword_keys(text: str, lang: str) -> list[str]:
     """What a keyword word may meet: its full key, or itself lower-cased. Both, because lookup
     tables are not idempotent: Italian "consegna" -> "consegnare" but "consegne" -> "consegna"."""
+    text = text.translate(_APOSTROPHES)
     return list(dict.fromkeys(["+".join(word_keys(text, lang)), text.lower()]))
 
 

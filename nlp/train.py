@@ -183,6 +183,17 @@ def trained_state_dict(model) -> dict:
     return {k: v.detach().to("cpu").half().contiguous() for k, v in model.state_dict().items() if k not in skip}
 
 
+def save_checkpoint(model, path: Path, res: dict, recipe: dict) -> None:
+    """One epoch's trained part (fp16) plus a JSON sidecar saying how it was made (for nlp.soup)."""
+    from safetensors.torch import save_file
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(trained_state_dict(model), str(path), metadata={"format": "pt"})
+    side = dict(recipe, epoch=res["epoch"], validation={k: round(v, 4) for k, v in res.items()})
+    path.with_suffix(".json").write_text(json.dumps(side, indent=2) + "\n")
+    log("checkpoint", path)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m nlp.train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -195,7 +206,12 @@ def main(argv=None):
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--warmup", type=float, default=0.06)
     ap.add_argument("--max-length", type=int, default=128)
-    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--seed", type=int, default=13, help="seed of the head's initialisation (and data order)")
+    ap.add_argument("--data-seed", type=int, default=None,
+                    help="seed of the data order only (default: --seed); same --seed + other --data-seed gives "
+                         "runs that start from the same weights, so they can be averaged (python -m nlp.soup)")
+    ap.add_argument("--checkpoints", default=None,
+                    help="directory to write every epoch's trained weights (epochN.safetensors) for nlp.soup")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--pooling", choices=("mean", "cls"), default="mean",
                     help="mean: E5MeanPoolClassifier (e5's own pooling); cls: BertForSequenceClassification")
@@ -219,7 +235,7 @@ def main(argv=None):
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
-    rng = random.Random(args.seed)
+    rng = random.Random(args.seed if args.data_seed is None else args.data_seed)
     bf16 = not args.no_bf16
     out = Path(args.out)
     name = args.name or out.name
@@ -300,6 +316,11 @@ def main(argv=None):
         res["epoch"] = epoch
         res["select"] = (res["umsab_avg"] + res["hotel_dev_de"]) / 2
         history.append(res)
+        if args.checkpoints:
+            save_checkpoint(model, Path(args.checkpoints) / f"epoch{epoch}.safetensors", res,
+                            {"command": "python -m nlp.train " + " ".join(argv if argv is not None else sys.argv[1:]),
+                             "hyper_parameters": hparams, "data": stats, "torch": torch.__version__,
+                             "train_minutes": round((time.time() - t_train) / 60, 1)})
         log(f"epoch {epoch} done in {(t_eval - t_ep)/60:.1f}m (+{time.time()-t_eval:.0f}s eval):",
             json.dumps({k: round(v, 4) for k, v in res.items()}))
         if best is None or res["select"] > best[0]["select"]:
@@ -314,7 +335,7 @@ def main(argv=None):
 
 
 def finalize(args, argv, name, out, ef, e5mod, best, um_val, hotel_dev, hparams, stats, history,
-             train_minutes, done):
+             train_minutes, done, extra: dict | None = None):
     import torch
 
     res, sd, um_logits, ho_logits = best
@@ -368,12 +389,45 @@ def finalize(args, argv, name, out, ef, e5mod, best, um_val, hotel_dev, hparams,
                      "hyper_parameters": hparams, "data": stats, "train_minutes": round(train_minutes, 1),
                      "torch": torch.__version__, "history": history, "best_epoch": res["epoch"]},
         "validation": {k: round(v, 4) for k, v in res.items() if k not in ("epoch", "select")},
+        **(extra or {}),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     write_model_card(out, manifest)
     log("wrote", weights, f"{weights.stat().st_size/1e6:.1f} MB", manifest["version"],
         "(final)" if done else f"(after epoch {res['epoch']}; training goes on)")
     return manifest
+
+
+def soup_section(m: dict) -> str:
+    """Card section for a weight-averaged model (``nlp.soup``); empty for a single run."""
+    soup = m.get("soup")
+    if not soup:
+        return ""
+    rows = "\n".join(
+        f"| `{i['checkpoint']}` | `{i['sha256'][:12]}` | {i['validation'].get('umsab_avg', 0):.3f} | "
+        f"{i['validation'].get('hotel_dev_de', 0):.3f} | {'yes' if i['used'] else 'no'} |"
+        for i in soup["ingredients"])
+    cmds = "\n".join(dict.fromkeys(i["command"] for i in soup["ingredients"] if i.get("command")))
+    return f"""## Weight averaging ("model soup", Wortsman et al. 2022)
+The shipped weights are the element-wise mean of fine-tuned checkpoints that start from the same
+initialisation (same `--seed`, other `--data-seed`/hyper-parameters), chosen {"greedily" if soup["mode"] == "greedy" else "uniformly (all of them)"}: sorted by
+(umsab avg + hotel) / 2, each added only if the average improves on validation. Averaging costs nothing
+at inference (one model, same size and speed).
+
+| checkpoint | sha256 | umsab avg | hotel dev de | in the soup |
+|---|---|---|---|---|
+{rows}
+
+Ingredients were trained with:
+```
+{cmds}
+```
+and averaged with:
+```
+{soup['command']}
+```
+
+"""
 
 
 def write_model_card(out: Path, m: dict, bench: str | None = None) -> None:
@@ -425,7 +479,7 @@ Every training text that also occurs (normalised) in a validation file is remove
 seed {hp['seed']}, {hp['epochs']} epochs, batch {hp['batch_size']}, AdamW lr {hp['lr']}, weight decay
 {hp['weight_decay']}, linear schedule with {hp['warmup']*100:.0f} % warm-up, max_length {hp['max_length']},
 length bucketing, bf16 autocast {'on' if not hp['no_bf16'] else 'off'}, word embeddings frozen,
-{hp['threads']} threads; torch {t['torch']}; {t['train_minutes']} minutes. Best epoch by
+{hp['threads']} threads; torch {t['torch']}; {t['train_minutes'] or 'n/a'} minutes. Best epoch by
 (umsab avg + hotel) / 2: {t['best_epoch']}. (Bit-exact reproduction needs the same torch build and
 thread count.)
 
@@ -433,7 +487,7 @@ thread count.)
 |---|---|---|---|
 {hist}
 
-## Validation (the files used for model selection; the project is judged on held-out tests)
+{soup_section(m)}## Validation (the files used for model selection; the project is judged on held-out tests)
 macro-F1 on `umsab_val.jsonl` (324 tweets per language):
 
 | language | macro-F1 |

@@ -151,6 +151,17 @@ def test_punctuation_inside_a_keyword_is_optional():
     assert tax.topics("check your inbox", "en") == set()
 
 
+@pytest.mark.parametrize("text", ["It doesn’t work since the update.", "It doesn't work since the update."])
+def test_typographic_apostrophes_meet_ascii_keywords(text):
+    # phone keyboards type ’; a watchlist written with ' must still match (App Store reviews)
+    tax = Taxonomy({"stability": {"keywords": {"en": ["doesn't work"]}},
+                    "feed": {"keywords": {"en": ["not interested"]}}})
+    assert tax.topics(text, "en") == {"stability"}
+    assert tax.topics("I said I wasn’t interested, still shown.", "en") == {"feed"}
+    curly = Taxonomy({"stability": {"keywords": {"en": ["won’t load"]}}})
+    assert curly.topics("The page won't load.", "en") == {"stability"}
+
+
 # ---------------------------------------------------------------------------------------------
 # Brand names are never topic keywords ("Paketwerk" contains the delivery keyword "Paket").
 

@@ -1,0 +1,56 @@
+"""Weight averaging (nlp.soup) and the training helpers it relies on; no model is trained here."""
+import json
+
+import pytest
+import torch
+
+from nlp.soup import average, read_sidecar
+from nlp.train import macro_f1, soup_section
+
+
+def test_average_is_elementwise_mean_in_fp32():
+    a = {"w": torch.tensor([1.0, 2.0], dtype=torch.float16), "b": torch.tensor([0.0])}
+    b = {"w": torch.tensor([3.0, 5.0], dtype=torch.float16), "b": torch.tensor([1.0])}
+    out = average([a, b])
+    assert out["w"].dtype == torch.float32
+    assert out["w"].tolist() == [2.0, 3.5]
+    assert out["b"].tolist() == [0.5]
+
+
+def test_average_refuses_checkpoints_of_other_shapes():
+    with pytest.raises(SystemExit, match="different tensors"):
+        average([{"w": torch.zeros(2)}, {"v": torch.zeros(2)}])
+
+
+def test_read_sidecar_prefers_json_then_shipped_manifest(tmp_path):
+    ckpt = tmp_path / "run" / "epoch2.safetensors"
+    ckpt.parent.mkdir()
+    ckpt.write_bytes(b"")
+    with pytest.raises(SystemExit, match="no epoch2.json"):
+        read_sidecar(ckpt)
+    (ckpt.parent / "manifest.json").write_text(json.dumps({
+        "training": {"command": "python -m nlp.train --seed 13", "hyper_parameters": {"seed": 13},
+                     "data": {}, "best_epoch": 2, "train_minutes": 25.4},
+        "validation": {"umsab_avg": 0.6}}))
+    assert read_sidecar(ckpt)["command"] == "python -m nlp.train --seed 13"
+    (ckpt.with_suffix(".json")).write_text(json.dumps({"command": "python -m nlp.train --data-seed 29"}))
+    assert read_sidecar(ckpt)["command"] == "python -m nlp.train --data-seed 29"
+
+
+def test_soup_section_lists_ingredients_and_commands():
+    assert soup_section({}) == ""
+    m = {"soup": {"mode": "greedy", "command": "python -m nlp.soup a b --out x", "ingredients": [
+        {"checkpoint": "a", "sha256": "ab" * 32, "command": "python -m nlp.train --seed 13",
+         "validation": {"umsab_avg": 0.63, "hotel_dev_de": 0.78}, "used": True},
+        {"checkpoint": "b", "sha256": "cd" * 32, "command": "python -m nlp.train --seed 13",
+         "validation": {"umsab_avg": 0.61, "hotel_dev_de": 0.74}, "used": False}]}}
+    text = soup_section(m)
+    assert "| `a` | `abababababab` | 0.630 | 0.780 | yes |" in text
+    assert "| `b` | `cdcdcdcdcdcd` | 0.610 | 0.740 | no |" in text
+    assert text.count("python -m nlp.train --seed 13") == 1  # one line per distinct command
+    assert "python -m nlp.soup a b --out x" in text
+
+
+def test_macro_f1_counts_every_class():
+    assert macro_f1([0, 1, 2], [0, 1, 2]) == 1.0
+    assert macro_f1([0, 0, 1, 2], [0, 0, 0, 0]) == pytest.approx((2 * 2 / (2 * 2 + 2)) / 3)
