@@ -78,7 +78,7 @@ def evaluate(rows, taxonomy, lang, category_of, model=None, errors=0):
     per_cat: dict[str, Counter] = {}
     aspect_total = aspect_right = 0
     shown = 0
-    pending = []  # (gold polarity, hit) for aspect scoring
+    pending = []  # (gold polarity, hit, stars) for aspect scoring
     for row in rows:
         gold = {a["category"]: a["polarity"] for a in row["aspects"]}
         hits = taxonomy.analyse(row["text"], lang)
@@ -90,7 +90,7 @@ def evaluate(rows, taxonomy, lang, category_of, model=None, errors=0):
             if cat in gold and cat in found:
                 tp += 1
                 c["tp"] += 1
-                pending.append((gold[cat], found[cat]))
+                pending.append((gold[cat], found[cat], row.get("stars")))
             elif cat in found:
                 fp += 1
                 c["fp"] += 1
@@ -108,10 +108,10 @@ def evaluate(rows, taxonomy, lang, category_of, model=None, errors=0):
         cat: round(2 * c["tp"] / (2 * c["tp"] + c["fp"] + c["fn"]), 3) for cat, c in sorted(per_cat.items())
     }
     if model is not None and pending:
-        texts = sorted({t for _, h in pending for t in aspect_texts(h)})
+        texts = sorted({t for _, h, _ in pending for t in aspect_texts(h)})
         results = dict(zip(texts, model.predict(texts)))
-        for gold_polarity, hit in pending:
-            label, _ = aspect_label(results[hit.clause], hit, results[hit.sentence], lang)
+        for gold_polarity, hit, stars in pending:
+            label, _ = aspect_label(results[hit.clause], hit, results[hit.sentence], lang, stars)
             aspect_total += 1
             aspect_right += label == gold_polarity
         out["aspect_accuracy"] = aspect_right / aspect_total

@@ -161,6 +161,7 @@ class _Item:
     lang: str | None
     lang_confidence: float
     hits: list[TopicHit]
+    rating: float | None = None  # the author's stars: evidence for aspect sentiment (nlp.aspects)
 
 
 def run_enrich(
@@ -197,11 +198,11 @@ def run_enrich(
 
 
 def _analyse(wl: Watchlist, taxonomy: Taxonomy, row: tuple, stats: EnrichStats) -> _Item | None:
-    mention_id, title, text, given_lang = row
+    mention_id, title, text, given_lang, rating = row
     try:
         full = mention_text(title, text)
         lang, confidence = detect_language(full, wl.languages, given=given_lang)
-        return _Item(mention_id, full, lang, confidence, taxonomy.analyse(full, lang))
+        return _Item(mention_id, full, lang, confidence, taxonomy.analyse(full, lang), rating)
     except Exception as exc:  # per-item problems never stop a batch
         stats.failed += 1
         message = f"mention {mention_id}: {type(exc).__name__}: {exc}"
@@ -222,7 +223,7 @@ def _enrich_batch(
 ) -> None:
     marks = ",".join("?" * len(ids))
     rows = archive.conn.execute(
-        f"SELECT id, title, text, lang FROM mentions WHERE id IN ({marks}) ORDER BY id", ids
+        f"SELECT id, title, text, lang, rating FROM mentions WHERE id IN ({marks}) ORDER BY id", ids
     ).fetchall()
     items = [item for row in rows if (item := _analyse(wl, taxonomy, row, stats)) is not None]
 
@@ -248,7 +249,7 @@ def _enrich_batch(
         )
         for hit in item.hits:
             label, score = aspect_label(
-                results[text_hash(hit.clause)], hit, results[text_hash(hit.sentence)]
+                results[text_hash(hit.clause)], hit, results[text_hash(hit.sentence)], item.lang, item.rating
             )
             topic_rows.append(
                 (item.mention_id, hit.topic, hit.keyword, hit.matched_text, hit.clause, label, score,

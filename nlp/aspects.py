@@ -23,8 +23,17 @@ neutral and negative. Not when the clause praises before it asks ("Frühstück w
 wünschte …)": :data:`POSITIVE_CUES`), nor for gratitude and encouragement ("thanks", "keep up
 the good work", "weiter so", "nicht entgehen lassen": :data:`PRAISE_REQUEST_CUES`). The
 cues were chosen on the *tune* half of the English set (bench/topics.py ``--en-split tune``) and
-checked on the German train split; the English report half was not looked at. Nothing else
-overrides the model.
+checked on the German train split; the English report half was not looked at.
+
+Why the review's own star rating counts: app-store and review-site texts come with the author's
+verdict in stars. A complaint without negative words ("the results page keeps going back to the
+home screen") reads neutral to a text model, but in a 1-star review it is a complaint. When the
+mention has a rating, the aspect's probabilities are multiplied by a prior — negative ×
+:data:`RATING_WEIGHT` and positive ÷ it for 1–2 stars, the reverse for 4–5, 3 stars unchanged —
+and renormalised, before the two rules above. The text still decides when it is clear (a praised
+aspect in a 1-star review stays positive when the model is sure). The weight 3 was chosen on
+the English *tune* half (accuracy 0.676 -> 0.819; weights 2 / 4 / 6 gave 0.750 / 0.825 / 0.803)
+and then measured once on the report half (0.734 -> 0.786). Nothing else overrides the model.
 """
 
 from __future__ import annotations
@@ -32,10 +41,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["aspect_label", "aspect_texts", "is_request", "LABELS", "REQUEST_CUES", "PRAISE_REQUEST_CUES",
-           "POSITIVE_CUES"]
+__all__ = ["aspect_label", "aspect_texts", "is_request", "rating_prior", "LABELS", "RATING_WEIGHT",
+           "REQUEST_CUES", "PRAISE_REQUEST_CUES", "POSITIVE_CUES"]
 
 LABELS = ("negative", "neutral", "positive")
+
+#: How strongly a 1-2 / 4-5 star rating pulls an aspect towards negative / positive (see above).
+RATING_WEIGHT = 3.0
 
 # Phrases that make a clause a request, wish or suggestion (regex, matched case-insensitively on
 # word boundaries). Modal frames only with a subject or complement that makes them a wish: bare
@@ -109,17 +121,30 @@ def aspect_texts(hit: Any) -> tuple[str, ...]:
     return (hit.clause,) if hit.sentence == hit.clause else (hit.clause, hit.sentence)
 
 
+def rating_prior(probs: dict[str, float], rating: float | None) -> dict[str, float]:
+    """``probs`` reweighted by the review's star rating (1..5; None or 3: unchanged), summing to 1."""
+    if rating is None or 2 < rating < 4:
+        return probs
+    w = {"negative": RATING_WEIGHT, "neutral": 1.0, "positive": 1.0 / RATING_WEIGHT}
+    if rating >= 4:
+        w["negative"], w["positive"] = w["positive"], w["negative"]
+    out = {k: probs[k] * w[k] for k in LABELS}
+    total = sum(out.values()) or 1.0
+    return {k: v / total for k, v in out.items()}
+
+
 def aspect_label(clause_result: Any, hit: Any, sentence_result: Any = None,
-                 lang: str | None = None) -> tuple[str, float]:
+                 lang: str | None = None, rating: float | None = None) -> tuple[str, float]:
     """(label, score) of a topic hit from the sentiment of its clause (and sentence).
 
     Results are :class:`nlp.sentiment.SentimentResult`-like (``label``, ``score``, ``probs``);
     ``hit`` is a :class:`nlp.topics.TopicHit`; ``lang`` narrows the request cues (see
-    :func:`is_request`).
+    :func:`is_request`); ``rating`` is the mention's star rating (1..5), if it has one.
     """
     probs = {k: float(clause_result.probs.get(k, 0.0)) for k in LABELS}
     if sentence_result is not None and sentence_result is not clause_result:
         probs = {k: (probs[k] + float(sentence_result.probs.get(k, 0.0))) / 2 for k in LABELS}
+    probs = rating_prior(probs, rating)
     label = max(LABELS, key=probs.__getitem__)
     if hit.negated_complaint and label == "negative":
         label = max(("neutral", "positive"), key=probs.__getitem__)

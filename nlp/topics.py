@@ -42,7 +42,7 @@ from nlp.lexicon import add_known_words, sub_sequences, word_keys
 __all__ = ["TopicRule", "TopicHit", "Taxonomy", "ALGORITHM"]
 
 #: Bump when matching rules change: the taxonomy version changes and topics are re-matched.
-ALGORITHM = "topics-2"  # 2: typographic apostrophes fold into ASCII
+ALGORITHM = "topics-2"  # 2: typographic apostrophes fold into ASCII; aspects weigh the star rating
 
 
 @dataclass(frozen=True)

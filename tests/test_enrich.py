@@ -119,6 +119,31 @@ def test_brand_names_never_count_as_topic_keywords(watchlist, archive):
     assert stats.taxonomy_version != Taxonomy(watchlist.topics).version
 
 
+class NeutralModel(CountingModel):
+    """Reads every text as mildly neutral: only the star rating can tip an aspect."""
+
+    def predict(self, texts, **kw):
+        from nlp.sentiment import SentimentResult
+
+        self.calls.append(list(texts))
+        probs = {"negative": 0.3, "neutral": 0.45, "positive": 0.25}
+        return [SentimentResult("neutral", 0.45, probs, False) for _ in texts]
+
+
+def test_star_rating_reaches_aspect_sentiment(watchlist, archive):
+    now = NOW
+    archive.add_mentions(
+        {"source": "appstore", "external_id": str(i), "text": "Die Lieferung dauert seit dem Update länger.",
+         "lang": "de", "rating": rating, "published_at": now, "fetched_at": now, "brand": "Acme",
+         "content_hash": f"r{i}"}
+        for i, rating in enumerate([1, 3, None])
+    )
+    run_enrich(watchlist, archive, model=NeutralModel())
+    rows = table(archive, "SELECT m.rating, t.sentiment FROM mention_topics t JOIN mentions m "
+                          "ON m.id = t.mention_id WHERE t.topic = 'delivery' ORDER BY m.id")
+    assert rows == [(1.0, "negative"), (3.0, "neutral"), (None, "neutral")]
+
+
 def test_new_model_version_reclassifies(watchlist, archive):
     add(archive)
     run_enrich(watchlist, archive, model=CountingModel("tiny-v1"))

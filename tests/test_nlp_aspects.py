@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from nlp.aspects import aspect_label, is_request
+import pytest
+
+from nlp.aspects import RATING_WEIGHT, aspect_label, is_request, rating_prior
 from nlp.sentiment import SentimentResult
 from nlp.topics import Taxonomy
 
@@ -83,3 +85,29 @@ def test_praise_before_the_wish_keeps_the_clause_an_evaluation():
     assert not is_request("Das Frühstück ist wunderbar (ich wünschte, es gäbe mehr Obst)", "de")
     assert not is_request("Great app and I wish it had a dark mode", "en")
     assert is_request("It would be a great feature to add", "en")  # praise of the wished-for thing
+
+
+def test_star_rating_tips_a_neutral_reading_but_not_a_clear_one():
+    (hit,) = TAX.analyse("After the update the delivery screen goes back to the start", "en")
+    unsure = result(0.3, 0.5, 0.2)
+    assert aspect_label(unsure, hit)[0] == "neutral"
+    assert aspect_label(unsure, hit, rating=1)[0] == "negative"
+    assert aspect_label(unsure, hit, rating=3)[0] == "neutral"  # 3 stars say nothing
+    assert aspect_label(result(0.2, 0.5, 0.3), hit, rating=5)[0] == "positive"
+    clear = result(0.05, 0.1, 0.85)  # praised aspect inside a 1-star review stays praised
+    assert aspect_label(clear, hit, rating=1)[0] == "positive"
+
+
+def test_rating_prior_is_a_normalised_reweighting():
+    p = {"negative": 0.2, "neutral": 0.6, "positive": 0.2}
+    assert rating_prior(p, None) is p and rating_prior(p, 3) is p
+    low = rating_prior(p, 1.5)
+    assert abs(sum(low.values()) - 1) < 1e-9
+    assert low["negative"] / low["positive"] == pytest.approx(RATING_WEIGHT ** 2)
+    high = rating_prior(p, 4)
+    assert high["positive"] == pytest.approx(low["negative"]) and high["neutral"] == pytest.approx(low["neutral"])
+
+
+def test_negated_complaint_rule_still_applies_after_the_rating():
+    (hit,) = TAX.analyse("Kein Problem mit der Lieferung", "de")
+    assert aspect_label(result(0.4, 0.3, 0.3), hit, rating=1)[0] != "negative"
