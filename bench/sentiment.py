@@ -23,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from nlp import sentiment as S  # noqa: E402
 from nlp.train import LABELS, LANGS, macro_f1, read_jsonl, write_model_card  # noqa: E402
@@ -41,11 +42,28 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def scores(model, um_val, hotel_dev) -> dict:
+def app_review_sentences() -> list[tuple[str, str]]:
+    """(text, label) of the hand-labelled English app-review sentences whose aspects all share one
+    polarity: review-domain text that no training run or model selection ever saw."""
+    rows = []
+    for path in sorted((ROOT / "tests" / "data").glob("en_*sentences.jsonl")):
+        for row in read_jsonl(path):
+            polarities = {a["polarity"] for a in row["aspects"]}
+            if len(polarities) == 1:
+                rows.append((row["text"], polarities.pop()))
+    return rows
+
+
+def scores(model, um_val, hotel_dev, app=()) -> dict:
     S.clear_cache()
     um = model.predict([r["text"] for r in um_val])
     ho = model.predict([r["text"] for r in hotel_dev])
     res = {}
+    if app:
+        pred = [LABELS.index(r.label) for r in model.predict([t for t, _ in app])]
+        gold = [LABELS.index(lab) for _, lab in app]
+        res["app_en"] = macro_f1(gold, pred)
+        res["app_en_accuracy"] = sum(p == g for p, g in zip(pred, gold)) / len(gold)
     for lang in LANGS:
         idx = [i for i, r in enumerate(um_val) if r["lang"] == lang]
         res[lang] = macro_f1([LABELS.index(um_val[i]["label"]) for i in idx],
@@ -117,18 +135,23 @@ def main(argv=None) -> dict:
     print(f"model {model.version}: first-use build {fig['build_s']:.1f}s (incl. checksum + smoke), "
           f"cached load {fig['cached_load_s']:.1f}s, RSS {fig['rss_after_load_mb']:.0f} MB, autocast bf16 {model.autocast}")
 
-    fast = scores(model, um_val, hotel_dev)
+    app = app_review_sentences()
+    fast = scores(model, um_val, hotel_dev, app)
     fig["fast"] = fast
     print("umsab_val macro-F1: " + " ".join(f"{k} {fast[k]:.3f}" for k in LANGS) + f" | avg {fast['avg']:.3f}")
     print(f"hotel_aspect_dev_de sentence macro-F1 {fast['hotel_de']:.3f}; "
           f"mixed flag precision {fast['mixed_precision']:.2f} recall {fast['mixed_recall']:.2f}")
+    if app:
+        counts = {lab: sum(1 for _, g in app if g == lab) for lab in LABELS}
+        print(f"English app-review sentences (held out from training and selection; {len(app)}: "
+              f"{counts}) macro-F1 {fast['app_en']:.3f}, accuracy {fast['app_en_accuracy']:.3f}")
 
     if not args.skip_variants:
         fp32 = S.SentimentModel(model.model, model.tokenizer, version=model.version + "/fp32",
                                 output_labels=model.output_labels, temperature=model.temperature,
                                 mixed_threshold=model.mixed_threshold, max_length=args.max_length,
                                 batch_size=args.batch_size, autocast=False)
-        fig["fp32"] = scores(fp32, um_val, hotel_dev)
+        fig["fp32"] = scores(fp32, um_val, hotel_dev, app)
         print(f"fp32 path: avg {fig['fp32']['avg']:.3f} de {fig['fp32']['de']:.3f} hotel {fig['fp32']['hotel_de']:.3f}")
         import copy
 
@@ -136,7 +159,7 @@ def main(argv=None) -> dict:
                              output_labels=model.output_labels, temperature=model.temperature,
                              mixed_threshold=model.mixed_threshold, max_length=args.max_length,
                              batch_size=args.batch_size, quantize=True)
-        fig["int8"] = scores(q, um_val, hotel_dev)
+        fig["int8"] = scores(q, um_val, hotel_dev, app)
         print(f"int8 path: avg {fig['int8']['avg']:.3f} de {fig['int8']['de']:.3f} hotel {fig['int8']['hotel_de']:.3f}")
 
     texts = mixed_texts(data, args.n)
@@ -173,12 +196,13 @@ def main(argv=None) -> dict:
 def card_text(fig: dict, args, chars: float) -> str:
     lines = [f"Measured by `python -m bench.sentiment --write-card` ({args.threads} threads, torch {fig['torch']}, "
              f"{fig['cpu_count']}-core machine shared with other work, so absolute rates vary):", ""]
-    lines.append("| path | umsab avg | de | hotel de |")
-    lines.append("|---|---|---|---|")
+    lines.append("| path | umsab avg | de | hotel de | app reviews en (held out) |")
+    lines.append("|---|---|---|---|---|")
     for key, name in (("fp32", "fp32"), ("fast", "bf16 autocast (default where supported)"), ("int8", "int8 dynamic (`quantize: true`)")):
         if key in fig:
             f = fig[key]
-            lines.append(f"| {name} | {f['avg']:.3f} | {f['de']:.3f} | {f['hotel_de']:.3f} |")
+            app = f"{f['app_en']:.3f}" if "app_en" in f else "-"
+            lines.append(f"| {name} | {f['avg']:.3f} | {f['de']:.3f} | {f['hotel_de']:.3f} | {app} |")
     lines.append("")
     lines.append(f"- Throughput on {args.n} mixed texts (half tweets, half multi-paragraph reviews; mean {chars:.0f} "
                  f"characters), max_length {args.max_length}, batch {args.batch_size}: brandpulse **{fig['fast_tps']:.1f} texts/s**"

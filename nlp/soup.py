@@ -102,7 +102,9 @@ def main(argv=None):
     if args.mode == "greedy":
         for i in order[1:]:
             trial = score(average([sds[j] for j in kept + [i]]))
-            log(f"+ {args.checkpoints[i]}: select {trial[0]['select']:.4f} (kept soup {best[0]['select']:.4f})")
+            r = trial[0]
+            log(f"+ {args.checkpoints[i]}: umsab avg {r['umsab_avg']:.4f} de {r['umsab_de']:.4f} "
+                f"hotel {r['hotel_dev_de']:.4f} select {r['select']:.4f} (kept soup {best[0]['select']:.4f})")
             if trial[0]["select"] >= best[0]["select"]:
                 kept.append(i)
                 best = trial
