@@ -175,6 +175,25 @@ def make_batches(lengths: list[int], batch_size: int, rng: random.Random, bucket
     return batches
 
 
+def encoder_groups(model, lr: float, weight_decay: float, layer_decay: float = 1.0) -> list[dict]:
+    """AdamW groups for the encoder: weight decay on matrices only; with ``layer_decay`` < 1 the
+    learning rate shrinks by that factor per layer below the top (layer-wise LR decay: lower layers
+    hold the general multilingual knowledge and should move less)."""
+    n_layers = model.config.num_hidden_layers
+    groups: dict[tuple[int, bool], list] = {}
+    for name, p in model.named_parameters():
+        if not p.requires_grad or not name.startswith("bert."):
+            continue
+        m = re.search(r"\.layer\.(\d+)\.", name)
+        if m:
+            depth = n_layers - int(m.group(1)) - 1
+        else:  # the pooler sits on top, the embeddings below layer 0
+            depth = 0 if name.startswith("bert.pooler.") else n_layers
+        groups.setdefault((depth, p.ndim >= 2), []).append(p)
+    return [{"params": ps, "weight_decay": weight_decay if is_matrix else 0.0, "lr": lr * layer_decay ** depth}
+            for (depth, is_matrix), ps in sorted(groups.items())]
+
+
 def trained_state_dict(model) -> dict:
     """Everything training changed: all weights except the frozen word embeddings, fp16."""
     from nlp.e5 import wheel_embeddings_only_keys
@@ -216,6 +235,8 @@ def main(argv=None):
     ap.add_argument("--pooling", choices=("mean", "cls"), default="mean",
                     help="mean: E5MeanPoolClassifier (e5's own pooling); cls: BertForSequenceClassification")
     ap.add_argument("--head-lr", type=float, default=1e-3, help="learning rate of the new linear head")
+    ap.add_argument("--layer-decay", type=float, default=1.0,
+                    help="layer-wise learning-rate decay (e.g. 0.9: each layer below the top learns 0.9x as fast)")
     ap.add_argument("--mixed", choices=("soft", "neutral", "drop"), default="soft")
     ap.add_argument("--hotel-repeat", type=int, default=1, help="show each hotel sentence N times an epoch")
     ap.add_argument("--no-tweeteval", action="store_true")
@@ -269,11 +290,8 @@ def main(argv=None):
     warm = max(1, int(total * args.warmup))
     params = [p for p in model.parameters() if p.requires_grad]
     head = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("bert.")]
-    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2 and n.startswith("bert.")]
-    nodecay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim < 2 and n.startswith("bert.")]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
-                             {"params": nodecay, "weight_decay": 0.0},
-                             {"params": head, "weight_decay": 0.0, "lr": args.head_lr}], lr=args.lr)
+    opt = torch.optim.AdamW(encoder_groups(model, args.lr, args.weight_decay, args.layer_decay)
+                            + [{"params": head, "weight_decay": 0.0, "lr": args.head_lr}], lr=args.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: s / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
     log(f"{len(params)} trainable tensors, {sum(p.numel() for p in params)/1e6:.1f}M params; "

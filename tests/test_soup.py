@@ -54,3 +54,19 @@ def test_soup_section_lists_ingredients_and_commands():
 def test_macro_f1_counts_every_class():
     assert macro_f1([0, 1, 2], [0, 1, 2]) == 1.0
     assert macro_f1([0, 0, 1, 2], [0, 0, 0, 0]) == pytest.approx((2 * 2 / (2 * 2 + 2)) / 3)
+
+
+def test_layer_wise_learning_rates_shrink_towards_the_embeddings():
+    from nlp.sentiment import tiny_test_model
+    from nlp.train import encoder_groups
+
+    model = tiny_test_model().model  # 2 BERT layers
+    groups = encoder_groups(model, 1e-4, 0.01, layer_decay=0.5)
+    trainable = [n for n, p in model.named_parameters() if n.startswith("bert.")]
+    assert sum(len(g["params"]) for g in groups) == len(trainable)  # every encoder tensor, once
+    lrs = sorted({g["lr"] for g in groups}, reverse=True)
+    assert lrs == pytest.approx([1e-4, 5e-5, 2.5e-5])  # top layer, layer 0, embeddings
+    assert all(g["weight_decay"] == (0.01 if g["params"][0].ndim >= 2 else 0.0) for g in groups)
+    pooler = next(p for n, p in model.named_parameters() if n.startswith("bert.pooler."))
+    assert any(g["lr"] == 1e-4 and any(p is pooler for p in g["params"]) for g in groups)
+    assert {g["lr"] for g in encoder_groups(model, 1e-4, 0.01)} == {1e-4}  # default: no decay
