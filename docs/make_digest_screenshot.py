@@ -18,10 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from helpers_digest import (  # noqa: E402
-    APPSTORE_KEY, DAY, TRUSTPILOT_KEY, add_alert, add_crawl_run, add_survey, digest_watchlist,
-    seed_day, seed_history,
-)
+from helpers_digest import DAY, digest_watchlist, seed_full_day  # noqa: E402
 from monitor.archive import Archive  # noqa: E402
 from reports.pipeline import run_digest  # noqa: E402
 
@@ -43,12 +40,7 @@ def main() -> None:
             work.mkdir()
             wl = digest_watchlist(work, language=language)
             with Archive.open(wl.archive_path) as arc:
-                seed_history(arc)
-                ids = seed_day(arc)
-                add_alert(arc, mention_id=ids["churn"])
-                add_crawl_run(arc, source_key=APPSTORE_KEY)
-                add_crawl_run(arc, source_key=TRUSTPILOT_KEY, spider="trustpilot", layout_suspect=1)
-                add_survey(arc)
+                seed_full_day(arc)
                 (result,) = run_digest(wl, arc, period=DAY, out=work / "digest.html")
             cmd = [
                 chromium, "--headless", "--no-sandbox", "--disable-gpu",

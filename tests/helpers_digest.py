@@ -235,3 +235,16 @@ def add_survey(archive: Archive, day: date = DAY) -> None:
                     "customer_ref": f"c{i}", "content_hash": f"h{i}", "imported_at": iso(local_time(day, 1)),
                 }
             )
+
+
+def seed_full_day(archive: Archive, day: date = DAY) -> dict[str, int]:
+    """Everything a digest can show: 28 days of history, the day's reviews and churn review, a
+    spike alert quoting it, a healthy and a broken source, survey answers. Returns seed_day's ids."""
+    seed_history(archive, day)
+    ids = seed_day(archive, day)
+    add_alert(archive, day=day, mention_id=ids["churn"])
+    add_crawl_run(archive, source_key=APPSTORE_KEY)
+    add_crawl_run(archive, source_key=TRUSTPILOT_KEY, spider="trustpilot", layout_suspect=1,
+                  message="0 items parsed from 20 responses")
+    add_survey(archive, day)
+    return ids

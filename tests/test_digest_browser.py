@@ -23,17 +23,11 @@ from pathlib import Path
 import pytest
 
 from helpers_digest import (
-    APPSTORE_KEY,
     DAY,
-    TRUSTPILOT_KEY,
-    add_alert,
-    add_crawl_run,
     add_mention,
-    add_survey,
     digest_watchlist,
     local_time,
-    seed_day,
-    seed_history,
+    seed_full_day,
 )
 from monitor.archive import Archive
 from reports.pipeline import run_digest
@@ -128,12 +122,7 @@ def png_stats(path: Path) -> tuple[int, int, float]:
 def digest_html(tmp_path):
     wl = digest_watchlist(tmp_path)
     arc = Archive.open(wl.archive_path)
-    seed_history(arc)
-    ids = seed_day(arc)
-    add_alert(arc, mention_id=ids["churn"])
-    add_crawl_run(arc, source_key=APPSTORE_KEY)
-    add_crawl_run(arc, source_key=TRUSTPILOT_KEY, spider="trustpilot", layout_suspect=1)
-    add_survey(arc)
+    seed_full_day(arc)
     # hostile content must not leak requests either
     add_mention(arc, text='<img src="https://evil.example/x.png"> 😀 ' + "lang " * 2500,
                 rating=1, published=local_time(DAY, 12), external_id="hostile",

@@ -20,7 +20,7 @@ from helpers_digest import (
     digest_watchlist,
     local_time,
     seed_day,
-    seed_history,
+    seed_full_day,
 )
 from monitor.archive import Archive
 from reports.build import build_digest, topic_label
@@ -48,17 +48,6 @@ def rendered(wl, arc, language="de", day=DAY):
     return view, render(view, topic_labels=labels)
 
 
-def full_archive(arc):
-    seed_history(arc)
-    ids = seed_day(arc)
-    add_alert(arc, mention_id=ids["churn"])
-    add_crawl_run(arc, source_key=APPSTORE_KEY)
-    add_crawl_run(arc, source_key=TRUSTPILOT_KEY, spider="trustpilot", layout_suspect=1,
-                  message="0 items parsed from 20 responses")
-    add_survey(arc)
-    return ids
-
-
 class _Collector(HTMLParser):
     """Every tag, attribute and text run, to check what a mail client would see."""
 
@@ -81,7 +70,7 @@ def parse(html):
 
 
 def test_sections_in_the_issue_order_in_both_languages(wl, arc):
-    full_archive(arc)
+    seed_full_day(arc)
     for lang in ("de", "en"):
         _, r = rendered(wl, arc, lang)
         positions = [r.html.index(f'id="{s}"') for s in SECTION_IDS]
@@ -94,7 +83,7 @@ def test_sections_in_the_issue_order_in_both_languages(wl, arc):
 
 
 def test_german_digest_formats_dates_and_numbers_with_babel(wl, arc):
-    full_archive(arc)
+    seed_full_day(arc)
     view, r = rendered(wl, arc, "de")
     assert r.subject == "Acme · 21. Nov. 2026: 8 Erwähnungen, 1 Warnungen"
     assert "Zeitraum: 21. Nov. 2026" in r.html
@@ -106,7 +95,7 @@ def test_german_digest_formats_dates_and_numbers_with_babel(wl, arc):
 
 
 def test_english_digest(wl, arc):
-    full_archive(arc)
+    seed_full_day(arc)
     _, r = rendered(wl, arc, "en")
     assert r.subject == "Acme · Nov 21, 2026: 8 mentions, 1 alerts"
     assert "Period: Nov 21, 2026" in r.html
@@ -117,7 +106,7 @@ def test_english_digest(wl, arc):
 
 
 def test_headline_numbers_match_the_archive(wl, arc):
-    full_archive(arc)
+    seed_full_day(arc)
     view, _ = rendered(wl, arc)
     m = {x.key: x for x in view.brands[0].metrics}
     # day: 4 negatives (1-2★) + 3 positives (5★) + the German 1★ churn review + 0 neutral
@@ -132,7 +121,7 @@ def test_headline_numbers_match_the_archive(wl, arc):
 
 
 def test_churn_review_is_first_to_answer_and_links_to_the_original(wl, arc):
-    ids = full_archive(arc)
+    ids = seed_full_day(arc)
     view, r = rendered(wl, arc, "de")
     answer = view.brands[0].answer
     assert answer[0].mention.id == ids["churn"]
@@ -197,7 +186,7 @@ def test_hostile_mention_text_is_escaped_clipped_and_keeps_emoji_and_rtl(wl, arc
 
 
 def test_html_is_email_safe(wl, arc):
-    full_archive(arc)
+    seed_full_day(arc)
     _, r = rendered(wl, arc, "en")
     doc = parse(r.html)
     assert "script" not in doc.tags and "link" not in doc.tags and "img" not in doc.tags
@@ -213,7 +202,7 @@ def test_html_is_email_safe(wl, arc):
 
 
 def test_past_digest_is_reproducible(wl, arc):
-    full_archive(arc)
+    seed_full_day(arc)
     # mentions after the digest day do not change it
     add_mention(arc, text="later", rating=1, published=local_time(DAY + timedelta(days=1), 9),
                 external_id="later")
