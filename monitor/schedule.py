@@ -91,6 +91,17 @@ def digest_trigger(wl: Watchlist) -> CronTrigger:
     return CronTrigger(hour=t.hour, minute=t.minute, second=t.second, timezone=wl.tz)
 
 
+def _follow_up_job(kind: str, every: timedelta, after: str, wl: Watchlist) -> JobSpec:
+    """A stage that runs after ``after`` (the daemon chains it) and on its own at least every ``every``."""
+    return JobSpec(
+        id=kind,
+        kind=kind,
+        trigger=IntervalTrigger(seconds=int(every.total_seconds()), timezone=wl.tz),
+        grace=every,
+        schedule_text=f"after {after}, at least every {int(every.total_seconds() // 60)} min",
+    )
+
+
 def build_jobs(wl: Watchlist) -> list[JobSpec]:
     """Every job the watchlist asks for, in a stable order.
 
@@ -124,24 +135,8 @@ def build_jobs(wl: Watchlist) -> list[JobSpec]:
             )
     if problems:
         raise ConfigError(wl.source_path or "<watchlist>", sorted(set(problems)))
-    jobs.append(
-        JobSpec(
-            id="enrich",
-            kind="enrich",
-            trigger=IntervalTrigger(seconds=int(ENRICH_EVERY.total_seconds()), timezone=wl.tz),
-            grace=ENRICH_EVERY,
-            schedule_text=f"after crawls, at least every {int(ENRICH_EVERY.total_seconds() // 60)} min",
-        )
-    )
-    jobs.append(
-        JobSpec(
-            id="detect",
-            kind="detect",
-            trigger=IntervalTrigger(seconds=int(DETECT_EVERY.total_seconds()), timezone=wl.tz),
-            grace=DETECT_EVERY,
-            schedule_text=f"after enrich, at least every {int(DETECT_EVERY.total_seconds() // 60)} min",
-        )
-    )
+    jobs.append(_follow_up_job("enrich", ENRICH_EVERY, "crawls", wl))
+    jobs.append(_follow_up_job("detect", DETECT_EVERY, "enrich", wl))
     jobs.append(
         JobSpec(
             id="digest",
