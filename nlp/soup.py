@@ -98,30 +98,37 @@ def main(argv=None):
         return res, um, ho
 
     sds = [load_file(str(c)) for c in args.checkpoints]
-    single = []
+    scored = []  # (validation, umsab logits, hotel logits) of each checkpoint alone
     for c, sd in zip(args.checkpoints, sds):
-        res = score(sd)[0]
+        scored.append(score(sd))
+        res = scored[-1][0]
         log(f"{c}: umsab avg {res['umsab_avg']:.4f} de {res['umsab_de']:.4f} hotel {res['hotel_dev_de']:.4f} "
             f"select {res['select']:.4f}")
-        single.append(res)
+    single = [s[0] for s in scored]
     order = sorted(range(len(sds)), key=lambda i: -single[i]["select"])
-    kept = [order[0]] if args.mode == "greedy" else list(order)
-    best = score(average([sds[i] for i in kept]))
     if args.mode == "greedy":
+        kept = [order[0]]
+        soup = average([sds[order[0]]])
+        best = scored[order[0]]  # the best checkpoint alone: already scored
         for i in order[1:]:
-            trial = score(average([sds[j] for j in kept + [i]]))
+            candidate = average([sds[j] for j in kept + [i]])
+            trial = score(candidate)
             r = trial[0]
             log(f"+ {args.checkpoints[i]}: umsab avg {r['umsab_avg']:.4f} de {r['umsab_de']:.4f} "
                 f"hotel {r['hotel_dev_de']:.4f} select {r['select']:.4f} (kept soup {best[0]['select']:.4f})")
-            if trial[0]["select"] >= best[0]["select"]:
+            if r["select"] >= best[0]["select"]:
                 kept.append(i)
-                best = trial
-    res, um, ho = best
+                best, soup = trial, candidate
+    else:
+        kept = list(order)
+        soup = average([sds[i] for i in kept])
+        best = score(soup)
+    res, um, ho = dict(best[0]), best[1], best[2]
     res["epoch"] = "soup"
     log(f"soup of {len(kept)}: umsab avg {res['umsab_avg']:.4f} de {res['umsab_de']:.4f} "
         f"hotel {res['hotel_dev_de']:.4f}", json.dumps({k: round(v, 4) for k, v in res.items() if k != "epoch"}))
 
-    soup_sd = {k: v.half().contiguous() for k, v in average([sds[i] for i in kept]).items()}
+    soup_sd = {k: v.half().contiguous() for k, v in soup.items()}
     first = sides[order[0]]
     hparams = first["hyper_parameters"]
     ingredients = [{"checkpoint": str(c), "sha256": e5mod.file_sha256(c), "command": s.get("command"),
