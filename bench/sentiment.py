@@ -53,8 +53,10 @@ def app_review_sentences() -> list[tuple[str, str]]:
     """(text, label) of the hand-labelled English app-review sentences whose aspects all share one
     polarity: review-domain text that no training run or model selection ever saw."""
     rows = []
-    for path in sorted((ROOT / "tests" / "data").glob("en_*sentences.jsonl")):
-        for row in read_jsonl(path):
+    from bench.topics import EN_SETS
+
+    for name in sorted(EN_SETS):
+        for row in read_jsonl(ROOT / EN_SETS[name]):
             polarities = {a["polarity"] for a in row["aspects"]}
             if len(polarities) == 1:
                 rows.append((row["text"], polarities.pop()))

@@ -3,13 +3,12 @@ every category is a topic of bench/app_watchlist.yaml, polarities are the model'
 each row names its real origin (tests/data/README.md)."""
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from bench.topics import EN_SETS, en_half
+from bench.topics import EN_SETS, en_half, read_jsonl
 from monitor.config import load_watchlist
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,7 +17,7 @@ TOPICS = set(load_watchlist(ROOT / "bench" / "app_watchlist.yaml").topics)
 
 @pytest.mark.parametrize("name", sorted(EN_SETS))
 def test_labelled_sentences_are_well_formed(name):
-    rows = [json.loads(line) for line in (ROOT / EN_SETS[name]).read_text(encoding="utf-8").splitlines()]
+    rows = read_jsonl(ROOT / EN_SETS[name])
     assert len(rows) >= 150
     for row in rows:
         assert row["text"].strip() and row["lang"] == "en"
