@@ -1,6 +1,7 @@
 """Sentiment figures: accuracy on the validation files, throughput, memory, first-use build time.
 
     python -m bench.sentiment [--data-dir ../shared/datasets/sentiment] [--threads 2] [--write-card]
+    python -m bench.sentiment --model /tmp/my-run/model   # a folder written by nlp.train / nlp.soup
 
 Prints (not asserts):
 * macro-F1 per language and averaged on umsab_val.jsonl; sentence macro-F1 on
@@ -43,8 +44,8 @@ def peak_mb() -> float:
 
 
 def variant(args, **kw):
-    """Another copy of the embedded model (own weights, so precisions never mix), from the user cache."""
-    model = S.load_model("embedded", threads=args.threads, batch_size=args.batch_size, max_length=args.max_length, **kw)
+    """Another copy of the benched model (own weights, so precisions never mix), from the user cache."""
+    model = S.load_model(args.model, threads=args.threads, batch_size=args.batch_size, max_length=args.max_length, **kw)
     model.version += "/fp32" if kw.get("bf16") is False else "/int8" if kw.get("quantize") else ""
     return model
 
@@ -115,6 +116,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--skip-variants", action="store_true", help="skip the fp32 and int8 accuracy runs")
     ap.add_argument("--models-dir", default=None, help="folder holding the embedded model (default nlp/models)")
+    ap.add_argument("--model", default="embedded",
+                    help="embedded (default) or a trained-part folder written by nlp.train / nlp.soup")
     ap.add_argument("--write-card", action="store_true", help="put the figures into the model card")
     args = ap.parse_args(argv)
 
@@ -134,10 +137,10 @@ def main(argv=None) -> dict:
     # first use: build from the wheel + committed weights into a fresh cache
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        S.load_model("embedded", cache_dir=tmp, threads=args.threads)
+        S.load_model(args.model, cache_dir=tmp, threads=args.threads)
         fig["build_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        model = S.load_model("embedded", cache_dir=tmp, threads=args.threads, batch_size=args.batch_size,
+        model = S.load_model(args.model, cache_dir=tmp, threads=args.threads, batch_size=args.batch_size,
                              max_length=args.max_length)
         fig["cached_load_s"] = time.perf_counter() - t0
         fig["rss_after_load_mb"] = rss_mb()
@@ -190,7 +193,7 @@ def main(argv=None) -> dict:
     print(f"peak RSS {fig['peak_rss_mb']:.0f} MB")
 
     if args.write_card:
-        mdir = S.embedded_dir()
+        mdir = S.embedded_dir() if args.model in ("embedded", "default") else Path(args.model)
         manifest = json.loads((mdir / "manifest.json").read_text())
         write_model_card(mdir, manifest, bench=card_text(fig, args, chars))
         print("updated", mdir / "MODEL_CARD.md")

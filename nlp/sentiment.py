@@ -352,6 +352,16 @@ def embedded_dir(name: str = DEFAULT_MODEL_NAME) -> Path:
     return MODELS_DIR / name
 
 
+def _is_trained_part(model_dir: Path) -> bool:
+    """True for a folder written by ``nlp.train``/``nlp.soup`` (a brandpulse manifest naming its
+    weights), as opposed to a full Hugging Face model folder."""
+    try:
+        manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "weights" in manifest and "version" in manifest
+
+
 def read_manifest(model_dir: Path) -> dict:
     path = model_dir / "manifest.json"
     if not path.exists():
@@ -395,6 +405,7 @@ def build_embedded(model_dir: Path, out_dir: Path) -> dict:
         raise ModelVerificationError(f"{weights}: missing {missing[:3]}, unexpected {unexpected[:3]}")
     tok = e5mod.build_tokenizer(ef)
     out_dir.mkdir(parents=True, exist_ok=True)
+    _quiet_transformers()  # save_pretrained draws a "Writing model shards" bar otherwise
     model.save_pretrained(out_dir, safe_serialization=True)
     tok.save_pretrained(out_dir)
     full = out_dir / "model.safetensors"
@@ -433,16 +444,17 @@ def _smoke(sm: SentimentModel) -> None:
         raise ModelVerificationError(f"smoke prediction failed for {sm.version}: {bad}")
 
 
-def _load_embedded(name: str, cache_dir, **kw) -> SentimentModel:
+def _load_embedded(model_dir: Path, cache_dir, **kw) -> SentimentModel:
+    """A brandpulse trained part (``manifest.json`` + fp16 weights, as ``nlp.train`` and
+    ``nlp.soup`` write it): rebuilt with the wheel's frozen embeddings into the cache, once."""
     from filelock import FileLock
 
-    model_dir = embedded_dir(name)
     manifest = read_manifest(model_dir)
     version = manifest["version"]
     weights = model_dir / manifest["weights"]["file"]
     if weights.exists() and _sha256(weights) != manifest["weights"]["sha256"]:
         raise ModelVerificationError(f"{weights}: sha256 does not match {model_dir / 'manifest.json'}; "
-                                     "the committed model file is damaged (`git checkout nlp/models`)")
+                                     "the model file is damaged (the embedded model: `git checkout nlp/models`)")
     root = cache_root(cache_dir) / "models"
     root.mkdir(parents=True, exist_ok=True)
     target = root / version.replace("+sha256:", "-")
@@ -489,8 +501,9 @@ def load_model(model: str = "embedded", *, threads: int | None = None, batch_siz
                cache_dir: str | Path | None = None, bf16: bool | None = None) -> SentimentModel:
     """Load a sentiment model.
 
-    ``model``: ``"embedded"`` (or the name of a folder under ``nlp/models``), a local folder with a
-    Hugging Face sequence-classification model, or a Hugging Face model id already in the local
+    ``model``: ``"embedded"`` (or the name of a folder under ``nlp/models``), a local folder written
+    by ``nlp.train``/``nlp.soup`` (your own fine-tune; rebuilt and cached like the embedded model),
+    a local folder with a Hugging Face sequence-classification model, or a Hugging Face model id already in the local
     HF cache. ``label_map``: the label of each model output (``negative``/``neutral``/``positive``,
     ``"1 star"``..``"5 stars"``); default: the model's ``id2label``. ``bf16``: run in bf16 (default:
     where the CPU supports it and ``quantize`` is off); False keeps fp32.
@@ -498,13 +511,20 @@ def load_model(model: str = "embedded", *, threads: int | None = None, batch_siz
     kw: dict[str, Any] = dict(threads=threads, batch_size=batch_size, max_length=max_length, quantize=quantize,
                               autocast=bf16)
     plain_name = model and "/" not in str(model) and os.sep not in str(model) and not str(model).startswith(".")
-    if model in ("embedded", "default", "", None) or (plain_name and (embedded_dir(str(model)) / "manifest.json").exists()):
-        name = DEFAULT_MODEL_NAME if model in ("embedded", "default", "", None) else str(model)
-        sm = _load_embedded(name, cache_dir, **kw)
+    path = Path(os.path.expanduser(str(model or "")))
+    if model in ("embedded", "default", "", None):
+        trained_part: Path | None = embedded_dir(DEFAULT_MODEL_NAME)
+    elif plain_name and (embedded_dir(str(model)) / "manifest.json").exists():
+        trained_part = embedded_dir(str(model))
+    elif path.is_dir() and _is_trained_part(path):  # e.g. your own `nlp.train --out DIR`
+        trained_part = path
+    else:
+        trained_part = None
+    if trained_part is not None:
+        sm = _load_embedded(trained_part, cache_dir, **kw)
         if label_map is not None and list(label_map) != list(sm.output_labels):
             raise ValueError("label_map cannot be changed for the embedded model")
         return sm
-    path = Path(os.path.expanduser(str(model)))
     try:
         if path.exists():
             hf_model, tok = _load_hf(path)

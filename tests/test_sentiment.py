@@ -135,6 +135,21 @@ def test_embedded_checksum_and_missing_files(tmp_path, monkeypatch):
         S.load_model("embedded", cache_dir=tmp_path / "cache")
 
 
+def test_own_trained_part_by_path_is_verified_like_the_embedded_one(tmp_path):
+    # a folder written by `nlp.train --out DIR` (brandpulse manifest + fp16 weights) is loaded by
+    # path through the same rebuild-and-verify path as the embedded model, not the HF loader
+    d = tmp_path / "my-finetune"
+    d.mkdir()
+    (d / "manifest.json").write_text(json.dumps({
+        "name": "my-finetune", "version": "my-finetune+sha256:00000000",
+        "labels": list(S.LABELS), "weights": {"file": "model.safetensors", "sha256": "0" * 64},
+        "base": {}, "calibration": {"temperature": 1.0}, "mixed": {"threshold": 0.25}}))
+    (d / "model.safetensors").write_bytes(b"not the trained weights")
+    with pytest.raises(S.ModelVerificationError, match="sha256"):
+        S.load_model(str(d), cache_dir=tmp_path / "cache")
+    assert not S._is_trained_part(tmp_path)  # no manifest: a Hugging Face folder, not ours
+
+
 def test_quantize_keeps_working(tmp_path):
     S.tiny_test_model(3, save_to=tmp_path / "q")
     m = S.load_model(str(tmp_path / "q"), quantize=True, max_length=32)
@@ -235,3 +250,14 @@ def test_embedded_model_on_clear_sentences():
     got = m.predict(list(texts))
     assert [r.label for r in got] == list(texts.values())
     assert all(r.score > 0.5 for r in got)
+
+
+@pytest.mark.slow
+def test_trained_part_folder_loads_by_path(tmp_path):
+    import shutil
+
+    own = tmp_path / "copy-of-embedded"
+    shutil.copytree(S.embedded_dir(), own)
+    m = S.load_model(str(own), threads=2)
+    assert m.version == S.read_manifest(S.embedded_dir())["version"]
+    assert m.predict(["Nie wieder, das Paket kam kaputt an."])[0].label == "negative"
