@@ -130,7 +130,7 @@ class _Helpers:
     def alert_evidence(self, a: AlertInfo) -> str:
         f = self.f
         if a.expected is None:
-            return f.t("evidence_count", observed=f.num(a.observed), authors=f.num(a.authors))
+            return f.t("evidence_count", observed=f.num(a.observed), authors=f.tn("n_authors", a.authors))
         if a.p_value is None:
             p = "= –"
         elif a.p_value < 0.001:
@@ -143,7 +143,7 @@ class _Helpers:
             expected=f.num(a.expected, 1),
             ratio=f.num(a.ratio, 1),
             p=p,
-            authors=f.num(a.authors),
+            authors=f.tn("n_authors", a.authors),
         )
 
     def alert_kind(self, a: AlertInfo) -> str:
@@ -203,8 +203,8 @@ def subject(v: DigestView, f: Formatter) -> str:
     if v.empty:
         return f.t("subject_quiet", brands=names, day=f.day(v.day))
     return f.t(
-        "subject", brands=names, day=f.day(v.day), mentions=f.num(v.mentions),
-        alerts=f.num(v.alert_count),
+        "subject", brands=names, day=f.day(v.day), mentions=f.tn("n_mentions", v.mentions),
+        alerts=f.tn("n_alerts", v.alert_count),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 from html import unescape
 from html.parser import HTMLParser
 
@@ -24,7 +25,7 @@ from helpers_digest import (
 )
 from monitor.archive import Archive
 from reports.build import build_digest, topic_label
-from reports.i18n import STRINGS
+from reports.i18n import STRINGS, Formatter
 from reports.render import clip, render, safe_url
 
 SECTION_IDS = ["headline", "alerts", "answer", "topics", "sources", "highlights", "survey"]
@@ -85,7 +86,7 @@ def test_sections_in_the_issue_order_in_both_languages(wl, arc):
 def test_german_digest_formats_dates_and_numbers_with_babel(wl, arc):
     seed_full_day(arc)
     view, r = rendered(wl, arc, "de")
-    assert r.subject == "Acme · 21. Nov. 2026: 8 Erwähnungen, 1 Warnungen"
+    assert r.subject == "Acme · 21. Nov. 2026: 8 Erwähnungen, 1 Warnung"
     assert "Zeitraum: 21. Nov. 2026" in r.html
     # one history mention a day, 8 on the day: +700 % vs the 28-day average
     assert "+700\u00a0%" in unescape(r.html)
@@ -97,7 +98,7 @@ def test_german_digest_formats_dates_and_numbers_with_babel(wl, arc):
 def test_english_digest(wl, arc):
     seed_full_day(arc)
     _, r = rendered(wl, arc, "en")
-    assert r.subject == "Acme · Nov 21, 2026: 8 mentions, 1 alerts"
+    assert r.subject == "Acme · Nov 21, 2026: 8 mentions, 1 alert"
     assert "Period: Nov 21, 2026" in r.html
     assert "+700%" in r.html
     assert "p &lt; 0.001" in r.html
@@ -153,7 +154,7 @@ def test_empty_day_with_a_broken_source_says_so(wl, arc):
     add_crawl_run(arc, source_key=APPSTORE_KEY, status="timeout", at=local_time(DAY, 7))
     view, r = rendered(wl, arc, "en")
     assert view.empty and view.broken_count == 1
-    assert "1 source(s) report problems" in r.html
+    assert "1 source reports problems" in r.html
     assert "crawl failed (timeout), 2× in a row" in r.html
 
 
@@ -212,6 +213,16 @@ def test_past_digest_is_reproducible(wl, arc):
 
 def test_every_key_in_both_languages():
     assert set(STRINGS["de"]) == set(STRINGS["en"])
+    for lang in STRINGS:  # counted phrases have exactly a singular and a plural form
+        assert all(v.count("|") == 1 for k, v in STRINGS[lang].items() if k.startswith("n_")), lang
+
+
+@pytest.mark.parametrize("lang,n,text", [
+    ("de", 0, "0 Warnungen"), ("de", 1, "1 Warnung"), ("de", 2, "2 Warnungen"),
+    ("de", 1234, "1.234 Warnungen"), ("en", 1, "1 alert"), ("en", 0, "0 alerts"), ("en", 1234, "1,234 alerts"),
+])
+def test_counted_phrases_agree_with_the_number(lang, n, text):
+    assert Formatter(lang, ZoneInfo("Europe/Berlin")).tn("n_alerts", n) == text
 
 
 @pytest.mark.parametrize(
@@ -239,7 +250,7 @@ def test_survey_section_shows_nps_and_detractor_topics(wl, arc):
     assert (s.responses, s.promoters, s.detractors) == (7, 3, 3)
     assert s.nps == pytest.approx(0.0)
     assert dict(s.detractor_topics) == {"delivery": 2, "price": 1}
-    assert "NPS (letzte 28 Tage): ±0 aus 7 Antworten" in r.html
+    assert "NPS (28 Tage): ±0 aus 7 Antworten" in r.html
     assert "Lieferung" in r.html
 
 
