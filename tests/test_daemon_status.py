@@ -103,6 +103,10 @@ def test_status_cli_json_and_table(archive, watchlist, watchlist_file):
     for text in ("daemon not running", "Jobs", "Sources", "changed?", "Open alerts", "delivery",
                  "Last digest: 2026-11-20", "Archive:", "enrich"):
         assert text in res.stdout
+    assert f"Sources — {doc['sources'][0]['brand']}" in res.stdout  # one brand: named once, no column
+
+    narrow = runner.invoke(app, ["--config", str(watchlist_file), "status"], env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0 and max(map(len, narrow.stdout.splitlines())) <= 80
 
 
 def test_status_without_archive_is_a_clear_error(watchlist_file):

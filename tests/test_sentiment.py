@@ -179,6 +179,20 @@ def _lines(n):
                           **({"lang": "de"} if i % 2 else {})}) + "\n"
 
 
+def test_classify_stream_gives_blank_texts_no_sentiment(tiny):
+    from monitor.commands.classify import classify_stream
+
+    out = io.StringIO()
+    seen: list[int] = []
+    lines = [json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(["gut", "", "   ", "schlecht"])]
+    assert classify_stream(lines, out, tiny, progress=seen.append) == (4, 0)
+    rows = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert [r["id"] for r in rows] == [0, 1, 2, 3]
+    assert [r["label"] is None for r in rows] == [False, True, True, False]
+    assert rows[1]["score"] is None and rows[0]["label"] in S.LABELS
+    assert sum(seen) == 4  # the progress bar still reaches the end
+
+
 def test_classify_stream_keeps_order_and_streams(tiny):
     from monitor.commands.classify import classify_stream
 

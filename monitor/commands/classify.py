@@ -1,8 +1,9 @@
 """``brandpulse classify [FILE|-]``: sentiment for JSONL texts, streamed.
 
 Input: one JSON object a line with ``text`` (optional ``lang``, ``id`` and any other keys).
-Output: the same objects, in input order, with ``label``, ``score`` and ``lang`` added (``lang``
-kept when given, else detected when ``nlp.language`` is available, else null). Lines are read
+Output: the same objects, in input order, with ``label``, ``score`` and ``lang`` added (label and
+score null for a blank ``text``; ``lang`` kept when given, else detected when ``nlp.language`` is
+available, else null). Lines are read
 and written in chunks, so the input may be far larger than memory. Bad lines (not JSON, no
 ``text``) are reported on stderr with their line number and skipped; the exit code is then 1.
 """
@@ -95,7 +96,15 @@ def classify_stream(lines: Iterable[str], out: IO[str], model, *, chunk_size: in
                 continue
             objs.append(obj)
         texts = [o["text"] for o in objs]
-        results = model.predict(texts, progress=progress)
+        # blank texts keep their place in the output but get no sentiment (label/score null):
+        # the model would otherwise invent one for nothing
+        filled = [i for i, t in enumerate(texts) if t.strip()]
+        predicted = model.predict([texts[i] for i in filled], progress=progress)
+        if progress and len(filled) < len(texts):
+            progress(len(texts) - len(filled))
+        results: list[Any] = [None] * len(texts)
+        for i, r in zip(filled, predicted):
+            results[i] = r
         need = [i for i, o in enumerate(objs) if not o.get("lang")]
         langs: list[Any] = [None] * len(need)
         if need and detect_lang is not None:
@@ -106,8 +115,8 @@ def classify_stream(lines: Iterable[str], out: IO[str], model, *, chunk_size: in
         for i, lg in zip(need, langs):
             objs[i]["lang"] = lg or None
         for o, r in zip(objs, results):
-            o["label"] = r.label
-            o["score"] = round(r.score, 4)
+            o["label"] = r.label if r is not None else None
+            o["score"] = round(r.score, 4) if r is not None else None
             out.write(json.dumps(o, ensure_ascii=False) + "\n")
         out.flush()
         written += len(objs)

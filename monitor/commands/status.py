@@ -172,16 +172,21 @@ def render(st: dict[str, Any], tz) -> None:
         jobs.add_row(j["job"], j["schedule"], _local(j["last_started_at"], tz), _status_style(status), nxt)
     console.print(jobs)
 
-    src = Table(title="Sources", title_justify="left")
-    src.add_column("brand", overflow="fold")
+    # One brand (the usual case): its name goes into the title, leaving the width to the figures.
+    brands = sorted({s["brand"] for s in st["sources"]})
+    one_brand = len(brands) == 1
+    src = Table(title=f"Sources — {brands[0]}" if one_brand else "Sources", title_justify="left")
+    if not one_brand:
+        src.add_column("brand", overflow="fold", min_width=8)
     src.add_column("source", overflow="ellipsis", no_wrap=True, max_width=28)
-    for col in ("last run", "status", "new / seen", "errors (parse/http)", "layout", "last ok"):
+    for col in ("last run", "status", "new/seen", "errors parse/http", "layout", "last ok"):
         src.add_column(col, overflow="fold", no_wrap=col in ("status", "layout"))
     for s in st["sources"]:
         layout = "[red]changed?[/]" if s.get("layout_suspect") else "ok" if s.get("status") else "—"
         name = s["source_key"] + (" (disabled)" if not s.get("enabled", True) else "")
         src.add_row(
-            s["brand"], name, _local(s.get("last_run"), tz), _status_style(s.get("status")),
+            *([] if one_brand else [s["brand"]]), name, _local(s.get("last_run"), tz),
+            _status_style(s.get("status")),
             f"{s.get('items_new', 0)} / {s.get('items_seen', 0)}" if s.get("status") else "—",
             f"{s.get('parse_errors', 0)} / {s.get('http_errors', 0)}" if s.get("status") else "—",
             layout, _local(s.get("last_ok_at"), tz),
