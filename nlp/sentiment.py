@@ -503,8 +503,8 @@ def load_model(model: str = "embedded", *, threads: int | None = None, batch_siz
 
     ``model``: ``"embedded"`` (or the name of a folder under ``nlp/models``), a local folder written
     by ``nlp.train``/``nlp.soup`` (your own fine-tune; rebuilt and cached like the embedded model),
-    a local folder with a Hugging Face sequence-classification model, or a Hugging Face model id already in the local
-    HF cache. ``label_map``: the label of each model output (``negative``/``neutral``/``positive``,
+    a local folder with a Hugging Face sequence-classification model, or a Hugging Face model id
+    already in the local HF cache. ``label_map``: the label of each model output (``negative``/``neutral``/``positive``,
     ``"1 star"``..``"5 stars"``); default: the model's ``id2label``. ``bf16``: run in bf16 (default:
     where the CPU supports it and ``quantize`` is off); False keeps fp32.
     Raises :class:`ModelNotAvailable` when the model is not on this machine."""
