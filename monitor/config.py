@@ -250,7 +250,10 @@ class CrawlerSettings(Strict):
 
 
 class SentimentSettings(Strict):
-    model: str = Field("embedded", description='"embedded", a folder written by nlp.train/nlp.soup, or a Hugging Face model id / local path')
+    model: str = Field(
+        "embedded",
+        description='"embedded", a folder written by nlp.train/nlp.soup, or a Hugging Face model id / local path',
+    )
     labels: list[str] | None = Field(
         None, description="label of each model output, for 2-, 3- or 5-class models"
     )
