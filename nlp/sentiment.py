@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 LABELS = ("negative", "neutral", "positive")
-DEFAULT_MODEL_NAME = "bp-sentiment-e5s-v2"
+DEFAULT_MODEL_NAME = "bp-sentiment-e5s-v3"
 MODELS_DIR = Path(__file__).parent / "models"
 CACHE_ENV = "BRANDPULSE_CACHE_DIR"
 DEFAULT_MIXED_THRESHOLD = 0.25

@@ -1,7 +1,7 @@
 """Average fine-tuned checkpoints into one model ("model soup", Wortsman et al. 2022).
 
     python -m nlp.soup runs/a/epoch2.safetensors runs/b/epoch2.safetensors runs/b/epoch3.safetensors \\
-        --out nlp/models/bp-sentiment-e5s-v2
+        --out nlp/models/bp-sentiment-e5s-v3
 
 Why: on a 2-core CPU a bigger model or a longer run is out of reach, but checkpoints fine-tuned from the
 same initialisation (``nlp.train --seed S`` with another ``--data-seed`` or hyper-parameters) lie in one
