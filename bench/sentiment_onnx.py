@@ -6,7 +6,7 @@
 The embedded model is exported once (``torch.onnx.export``, dynamic batch and length, opset 17)
 and run by ONNX Runtime in fp32 and as a dynamically quantised int8 graph (per-channel weights).
 Only the forward pass is swapped: each variant is a copy of the loaded ``SentimentModel`` whose
-``_logits`` calls the ONNX session, so tokenisation, head+tail truncation, length sorting,
+``model`` is the ONNX session, so tokenisation, head+tail truncation, length sorting,
 dynamic padding, calibration and the text cache are brandpulse's own in every row.
 
 Prints macro-F1 on umsab_val (avg, German) and hotel dev sentences, and texts/second on the
@@ -46,8 +46,10 @@ def export(model: S.SentimentModel, path: Path) -> None:
 
 
 def onnx_variant(base: S.SentimentModel, path: Path, threads: int, tag: str) -> S.SentimentModel:
-    """A copy of ``base`` whose forward pass runs in ONNX Runtime (own cache key via version)."""
-    import numpy as np
+    """A copy of ``base`` whose model is an ONNX Runtime session (own cache key via version);
+    ``SentimentModel._logits`` still pads the batch and calls ``model(input_ids=, attention_mask=)``."""
+    from types import SimpleNamespace
+
     import onnxruntime as ort
     import torch
 
@@ -55,20 +57,13 @@ def onnx_variant(base: S.SentimentModel, path: Path, threads: int, tag: str) -> 
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    pad = base.tokenizer.pad_token_id or 0
 
-    def logits(batch: list[list[int]]):
-        width = max(len(x) for x in batch)
-        ids = np.full((len(batch), width), pad, dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.int64)
-        for j, x in enumerate(batch):
-            ids[j, :len(x)] = x
-            mask[j, :len(x)] = 1
-        out = session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
-        return torch.from_numpy(out).float()
+    def forward(input_ids, attention_mask):
+        feeds = {"input_ids": input_ids.numpy(), "attention_mask": attention_mask.numpy()}
+        return SimpleNamespace(logits=torch.from_numpy(session.run(["logits"], feeds)[0]))
 
     variant = copy.copy(base)
-    variant._logits = logits
+    variant.model = forward
     variant.version = base.version + "/" + tag
     return variant
 

@@ -3,9 +3,9 @@
 Input: one JSON object a line with ``text`` (optional ``lang``, ``id`` and any other keys).
 Output: the same objects, in input order, with ``label``, ``score`` and ``lang`` added (label and
 score null for a blank ``text``; ``lang`` kept when given, else detected when ``nlp.language`` is
-available, else null). Lines are read
-and written in chunks, so the input may be far larger than memory. Bad lines (not JSON, no
-``text``) are reported on stderr with their line number and skipped; the exit code is then 1.
+available, else null). Lines are read and written in chunks, so the input may be far larger than
+memory. Bad lines (not JSON, no ``text``) are reported on stderr with their line number and
+skipped; the exit code is then 1.
 """
 
 from __future__ import annotations
