@@ -43,9 +43,10 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def variant(args, **kw):
-    """Another copy of the benched model (own weights, so precisions never mix), from the user cache."""
-    model = S.load_model(args.model, threads=args.threads, batch_size=args.batch_size, max_length=args.max_length, **kw)
+def variant(name: str, *, threads: int, batch_size: int = 32, max_length: int = 256, **kw):
+    """Another copy of the benched model (own weights, so precisions never mix), from the user cache;
+    its version (the text-cache key) is tagged /fp32 or /int8."""
+    model = S.load_model(name, threads=threads, batch_size=batch_size, max_length=max_length, **kw)
     model.version += "/fp32" if kw.get("bf16") is False else "/int8" if kw.get("quantize") else ""
     return model
 
@@ -158,13 +159,14 @@ def main(argv=None) -> dict:
         print(f"English app-review sentences (held out from training and selection; {len(app)}: "
               f"{counts}) macro-F1 {fast['app_en']:.3f}, accuracy {fast['app_en_accuracy']:.3f}")
 
+    sizes = dict(threads=args.threads, batch_size=args.batch_size, max_length=args.max_length)
     if not args.skip_variants:
-        fp32 = variant(args, bf16=False)
+        fp32 = variant(args.model, bf16=False, **sizes)
         fig["fp32"] = scores(fp32, um_val, hotel_dev, app)
         print(f"fp32 path: avg {fig['fp32']['avg']:.3f} de {fig['fp32']['de']:.3f} hotel {fig['fp32']['hotel_de']:.3f}")
         del fp32
 
-        q = variant(args, quantize=True)
+        q = variant(args.model, quantize=True, **sizes)
         fig["int8"] = scores(q, um_val, hotel_dev, app)
         print(f"int8 path: avg {fig['int8']['avg']:.3f} de {fig['int8']['de']:.3f} hotel {fig['int8']['hotel_de']:.3f}")
 
@@ -178,7 +180,7 @@ def main(argv=None) -> dict:
     if not args.skip_naive:
         from transformers import pipeline
 
-        plain = variant(args, bf16=False).model  # the naive baseline runs the fp32 model as loaded
+        plain = variant(args.model, bf16=False, **sizes).model  # the naive baseline runs the fp32 model as loaded
         pipe = pipeline("text-classification", model=plain, tokenizer=model.tokenizer, device=-1)
         t0 = time.perf_counter()
         naive = pipe(texts, batch_size=1, truncation=True, max_length=args.max_length)
@@ -193,7 +195,9 @@ def main(argv=None) -> dict:
     print(f"peak RSS {fig['peak_rss_mb']:.0f} MB")
 
     if args.write_card:
-        mdir = S.embedded_dir() if args.model in ("embedded", "default") else Path(args.model)
+        mdir = S.trained_part_dir(args.model)
+        if mdir is None:
+            raise SystemExit(f"--write-card: {args.model!r} is not a brandpulse model folder with a card")
         manifest = json.loads((mdir / "manifest.json").read_text())
         write_model_card(mdir, manifest, bench=card_text(fig, args, chars))
         print("updated", mdir / "MODEL_CARD.md")

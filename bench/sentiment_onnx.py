@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.sentiment import mixed_texts, scores
+from bench.sentiment import mixed_texts, scores, variant
 from nlp import sentiment as S
 from nlp.train import read_jsonl
 
@@ -95,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     hotel_dev = read_jsonl(args.data_dir / "hotel_aspect_dev_de.jsonl")
     texts = mixed_texts(args.data_dir, args.n)
     shipped = S.load_model("embedded", threads=args.threads)
-    fp32 = S.load_model("embedded", threads=args.threads, bf16=False)
-    fp32.version += "/fp32"
+    fp32 = variant("embedded", threads=args.threads, bf16=False)
     with tempfile.TemporaryDirectory() as tmp:
         plain, int8 = Path(tmp) / "model.onnx", Path(tmp) / "model.int8.onnx"
         export(fp32, plain)

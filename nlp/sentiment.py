@@ -362,6 +362,20 @@ def _is_trained_part(model_dir: Path) -> bool:
     return isinstance(manifest, dict) and "weights" in manifest and "version" in manifest
 
 
+def trained_part_dir(model: str | None) -> Path | None:
+    """The brandpulse trained-part folder that ``model`` names, or None for a Hugging Face model:
+    "embedded" (the default), a folder name under ``nlp/models``, or a path to a folder written by
+    ``nlp.train``/``nlp.soup`` (your own fine-tune)."""
+    if model in ("embedded", "default", "", None):
+        return embedded_dir(DEFAULT_MODEL_NAME)
+    name = str(model)
+    if "/" not in name and os.sep not in name and not name.startswith("."):
+        if (embedded_dir(name) / "manifest.json").exists():
+            return embedded_dir(name)
+    path = Path(os.path.expanduser(name))
+    return path if path.is_dir() and _is_trained_part(path) else None
+
+
 def read_manifest(model_dir: Path) -> dict:
     path = model_dir / "manifest.json"
     if not path.exists():
@@ -510,21 +524,13 @@ def load_model(model: str = "embedded", *, threads: int | None = None, batch_siz
     Raises :class:`ModelNotAvailable` when the model is not on this machine."""
     kw: dict[str, Any] = dict(threads=threads, batch_size=batch_size, max_length=max_length, quantize=quantize,
                               autocast=bf16)
-    plain_name = model and "/" not in str(model) and os.sep not in str(model) and not str(model).startswith(".")
-    path = Path(os.path.expanduser(str(model or "")))
-    if model in ("embedded", "default", "", None):
-        trained_part: Path | None = embedded_dir(DEFAULT_MODEL_NAME)
-    elif plain_name and (embedded_dir(str(model)) / "manifest.json").exists():
-        trained_part = embedded_dir(str(model))
-    elif path.is_dir() and _is_trained_part(path):  # e.g. your own `nlp.train --out DIR`
-        trained_part = path
-    else:
-        trained_part = None
+    trained_part = trained_part_dir(model)
     if trained_part is not None:
         sm = _load_embedded(trained_part, cache_dir, **kw)
         if label_map is not None and list(label_map) != list(sm.output_labels):
             raise ValueError("label_map cannot be changed for the embedded model")
         return sm
+    path = Path(os.path.expanduser(str(model)))
     try:
         if path.exists():
             hf_model, tok = _load_hf(path)

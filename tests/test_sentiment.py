@@ -148,6 +148,9 @@ def test_own_trained_part_by_path_is_verified_like_the_embedded_one(tmp_path):
     with pytest.raises(S.ModelVerificationError, match="sha256"):
         S.load_model(str(d), cache_dir=tmp_path / "cache")
     assert not S._is_trained_part(tmp_path)  # no manifest: a Hugging Face folder, not ours
+    assert S.trained_part_dir(str(d)) == d and S.trained_part_dir(str(tmp_path)) is None
+    assert S.trained_part_dir("embedded") == S.embedded_dir()
+    assert S.trained_part_dir("someorg/no-such-model") is None
 
 
 def test_quantize_keeps_working(tmp_path):
