@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.archive import Archive, content_hash, iso  # noqa: E402
+from monitor.core.archive import Archive, content_hash, iso  # noqa: E402
 
 BRANDS = ["Acme", "Bolt", "Cirrus", "Dorado", "Eiger"]
 SOURCES = ["appstore", "google_play", "trustpilot", "reddit", "mastodon", "feed"]
@@ -298,7 +298,7 @@ def digest(path: Path) -> None:
         return
     import yaml
 
-    from monitor.config import load_watchlist
+    from monitor.core.config import load_watchlist
 
     with tempfile.TemporaryDirectory() as d:
         wl_path = Path(d) / "watchlist.yaml"
@@ -321,7 +321,7 @@ def digest(path: Path) -> None:
 
 def privacy_figures(path: Path) -> None:
     """Retention and forget on the big archive (they change it: run last)."""
-    from monitor.privacy import apply_retention, forget
+    from monitor.privacy.erasure import apply_retention, forget
 
     arc = Archive.open(path)
     try:

@@ -64,7 +64,7 @@ def en_rows(rows: list[dict], split: str) -> list[dict]:
 
 
 def taxonomy_from(path: Path):
-    from monitor.config import load_watchlist
+    from monitor.core.config import load_watchlist
     from nlp.topics import Taxonomy
 
     wl = load_watchlist(path)
@@ -147,9 +147,9 @@ def load_sentiment(name: str):
 def throughput(model, taxonomy_path: Path, rows: list[dict], n: int) -> float:
     """Mentions/second of run_enrich over ``n`` mentions built from the rows' texts, after a
     20-mention warm-up (one-time loads are not throughput); includes the model's time."""
-    from monitor.archive import Archive
-    from monitor.config import load_watchlist
-    from monitor.enrich import run_enrich
+    from monitor.core.archive import Archive
+    from monitor.core.config import load_watchlist
+    from monitor.enrich.run import run_enrich
 
     wl = load_watchlist(taxonomy_path)
     with tempfile.TemporaryDirectory() as tmp:

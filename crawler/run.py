@@ -3,7 +3,7 @@
     python -m crawler.run --config watchlist.yaml --brand Acme --source-key appstore:app_id=1,country=de
 
 Why a process per source: Scrapy's Twisted reactor can run once per process, and a hung site
-must be killable without losing the other sources (``monitor.crawling`` does the killing).
+must be killable without losing the other sources (``crawler.launch`` does the killing).
 The ``crawl_runs`` row is created here unless ``--run-id`` names one the parent created.
 Exit status: 0 ok, 1 the run failed, 2 bad arguments or configuration.
 """
@@ -16,8 +16,8 @@ import sys
 import traceback
 from typing import Any
 
-from monitor.archive import Archive
-from monitor.config import ConfigError, load_watchlist
+from monitor.core.archive import Archive
+from monitor.core.config import ConfigError, load_watchlist
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -49,7 +49,7 @@ def run_source(wl: Any, brand: Any, source: Any, archive: Archive, *, run_id: in
     from crawler.settings import for_watchlist
     from crawler.spiders import SPIDERS
 
-    from monitor.privacy import MissingKey
+    from monitor.privacy.erasure import MissingKey
 
     if run_id is None:
         run_id = archive.start_run("crawl_runs", spider=source.type, source_key=source.key,

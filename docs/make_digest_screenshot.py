@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from helpers_digest import DAY, digest_watchlist, seed_full_day  # noqa: E402
-from monitor.archive import Archive  # noqa: E402
+from monitor.core.archive import Archive  # noqa: E402
 from reports.pipeline import run_digest  # noqa: E402
 
 SHOTS = [  # (language, width, height, dark mode, file)

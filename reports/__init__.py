@@ -1,4 +1,4 @@
-"""The daily digest: assembled from monitor.queries, rendered with Jinja2, sent over SMTP.
+"""The daily digest: assembled from reports.queries, rendered with Jinja2, sent over SMTP.
 
 Entry point: :func:`reports.pipeline.run_digest`. See docs/digest.md.
 """

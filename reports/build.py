@@ -1,4 +1,4 @@
-"""Gather everything one digest shows, through monitor.queries only.
+"""Gather everything one digest shows, through reports.queries only.
 
 Why a separate step from rendering: the data of a digest (what is burning, whom to answer)
 is tested on its own, and the HTML and text templates render the very same view, so the
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Sequence
 
-from monitor import queries as q
-from monitor.config import Brand, Watchlist
+from reports import queries as q
+from monitor.core.config import Brand, Watchlist
 from reports.triage import Ranked, answer_today, highlights
 
 

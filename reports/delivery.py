@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Callable, Mapping
 
-from monitor.config import SmtpSettings
+from monitor.core.config import SmtpSettings
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
-from monitor.archive import Archive, iso
-from monitor.config import Watchlist
+from monitor.core.archive import Archive, iso
+from monitor.core.config import Watchlist
 from reports.build import build_digest, topic_label
 from reports.delivery import DeliveryOutcome, build_message, deliver
 from reports.render import Rendered, render

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from monitor.queries import AlertInfo, MentionView, SourceInfo
+from reports.queries import AlertInfo, MentionView, SourceInfo
 from reports.build import DigestView, Metric
 from reports.i18n import Formatter
 from reports.triage import Ranked

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from monitor.queries import MentionView, churn_reason
+from reports.queries import MentionView, churn_reason
 
 WEIGHTS = {"severity": 0.40, "churn": 0.30, "reach": 0.15, "recency": 0.15}
 REACH_TOP = 1000  # a mention with this many likes/votes gets the full reach factor

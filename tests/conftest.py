@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitor.archive import Archive
-from monitor.config import load_watchlist
+from monitor.core.archive import Archive
+from monitor.core.config import load_watchlist
 
 # Never let a test touch the real user cache or config.
 os.environ.setdefault("BRANDPULSE_CACHE_DIR", str(Path(__file__).parent / ".cache"))

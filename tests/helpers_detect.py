@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from monitor.archive import Archive, iso, mention_row, MentionIn
+from monitor.core.archive import Archive, iso, mention_row, MentionIn
 
 BERLIN = ZoneInfo("Europe/Berlin")
 _ids = itertools.count(1)

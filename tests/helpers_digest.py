@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from monitor.archive import Archive, MentionIn, iso, mention_row
-from monitor.config import Watchlist, load_watchlist
+from monitor.core.archive import Archive, MentionIn, iso, mention_row
+from monitor.core.config import Watchlist, load_watchlist
 from conftest import MINIMAL_WATCHLIST
 
 DAY = date(2026, 11, 21)

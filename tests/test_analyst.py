@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers_analyst import appstore_rows, seed
-from monitor.analyst import (
+from monitor.analyst.query import (
     ExportFilter,
     QueryFailed,
     QueryRefused,
@@ -19,8 +19,8 @@ from monitor.analyst import (
     open_readonly,
     run_query,
 )
-from monitor.archive import Archive, MentionIn, mention_row
-from monitor.cli import app
+from monitor.core.archive import Archive, MentionIn, mention_row
+from monitor.cli.app import app
 
 runner = CliRunner()
 
@@ -242,7 +242,7 @@ def test_export_cli_bad_input(seeded, watchlist_file, tmp_path, args, message):
 
 @pytest.mark.slow  # loads the language detector and spaCy pipelines
 def test_survey_comments_are_tagged_with_the_watchlist_topics(watchlist, archive):
-    from monitor.survey_topics import tag_survey_topics
+    from monitor.enrich.survey_topics import tag_survey_topics
 
     archive.add_survey_responses([
         {"brand": "Acme", "score": s, "comment": c, "responded_at": "2026-11-20",
@@ -258,7 +258,7 @@ def test_survey_comments_are_tagged_with_the_watchlist_topics(watchlist, archive
 
 def test_a_failed_export_leaves_the_old_file_and_no_partial_one(seeded, watchlist, tmp_path,
                                                                  monkeypatch):
-    import monitor.analyst as analyst
+    import monitor.analyst.query as analyst
 
     out = tmp_path / "mentions.jsonl"
     out.write_text("previous export\n")

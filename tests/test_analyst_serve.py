@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers_analyst import seed
-from monitor import serve as serve_mod
-from monitor.cli import app
+from monitor.analyst import serve as serve_mod
+from monitor.cli.app import app
 
 
 def free_port() -> int:

@@ -8,9 +8,9 @@ import sqlite3
 import pytest
 from typer.testing import CliRunner
 
-from monitor.archive import Archive, MentionIn, content_hash, mention_row, parse_time
-from monitor.cli import app
-from monitor.schema import MIGRATIONS, migrate
+from monitor.core.archive import Archive, MentionIn, content_hash, mention_row, parse_time
+from monitor.cli.app import app
+from monitor.core.schema import MIGRATIONS, migrate
 
 runner = CliRunner()
 
@@ -138,7 +138,7 @@ def test_concurrent_first_open_migrates_once(tmp_path):
     import sys
 
     path = tmp_path / "race.db"
-    code = "import sys; from monitor.archive import Archive; Archive.open(sys.argv[1]).close()"
+    code = "import sys; from monitor.core.archive import Archive; Archive.open(sys.argv[1]).close()"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE)
              for _ in range(4)]
     errors = [p.communicate()[1].decode() for p in procs]

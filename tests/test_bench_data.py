@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.topics import EN_SETS, en_half, read_jsonl
-from monitor.config import load_watchlist
+from monitor.core.config import load_watchlist
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS = set(load_watchlist(ROOT / "bench" / "app_watchlist.yaml").topics)

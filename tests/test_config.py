@@ -8,12 +8,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from monitor.cli import app
-from monitor.config import ConfigError, load_watchlist, parse_watchlist
+from monitor.cli.app import app
+from monitor.core.config import ConfigError, load_watchlist, parse_watchlist
 from tests.conftest import MINIMAL_WATCHLIST
 
 runner = CliRunner()
-TEMPLATE = Path(__file__).parents[1] / "monitor" / "templates" / "watchlist.yaml"
+TEMPLATE = Path(__file__).parents[1] / "monitor" / "cli" / "templates" / "watchlist.yaml"
 
 
 def write(tmp_path: Path, data) -> Path:

@@ -14,9 +14,9 @@ import yaml
 
 from crawler.localserver import FixtureServer, Route
 from helpers_crawler import MASTODON_TOKEN, RETRY_AFTER_S, all_routes, e2e_watchlist
-from monitor.archive import Archive
-from monitor.config import SOURCE_TYPES, load_watchlist
-from monitor.crawling import run_crawl, source_health
+from monitor.core.archive import Archive
+from monitor.core.config import SOURCE_TYPES, load_watchlist
+from crawler.launch import run_crawl, source_health
 
 pytestmark = pytest.mark.slow
 
@@ -148,7 +148,7 @@ def test_hanging_source_is_killed_and_recorded(tmp_path: Path, monkeypatch):
 def test_server_errors_fail_the_run_and_the_command(tmp_path: Path):
     from typer.testing import CliRunner
 
-    from monitor.cli import app
+    from monitor.cli.app import app
 
     down = [Route(status=503, body="maintenance", headers={"Retry-After": "0"})]
     with FixtureServer({"/api/v1/search_by_date": down}) as srv:

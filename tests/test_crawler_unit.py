@@ -18,8 +18,8 @@ from crawler.context import CrawlContext, ParsedPage
 from crawler.localserver import FixtureServer, Route
 from crawler.middlewares import RetryAfterMiddleware, retry_after_seconds
 from crawler.settings import for_watchlist
-from monitor.archive import Archive
-from monitor.config import load_watchlist
+from monitor.core.archive import Archive
+from monitor.core.config import load_watchlist
 
 # --------------------------------------------------------------------------- FixtureServer
 
@@ -216,7 +216,7 @@ def test_spider_requests_follow_config(tmp_path, monkeypatch):
 
 
 def test_bluesky_without_login_is_skipped_with_a_reason(tmp_path, monkeypatch):
-    from monitor.crawling import run_crawl, source_health
+    from crawler.launch import run_crawl, source_health
 
     monkeypatch.delenv("BRANDPULSE_BLUESKY_HANDLE", raising=False)
     monkeypatch.delenv("BRANDPULSE_BLUESKY_APP_PASSWORD", raising=False)
@@ -230,7 +230,7 @@ def test_bluesky_without_login_is_skipped_with_a_reason(tmp_path, monkeypatch):
 
 
 def test_selected_sources_rejects_unknown_names(tmp_path):
-    from monitor.crawling import selected_sources
+    from crawler.launch import selected_sources
 
     wl = _wl(tmp_path, [{"type": "bluesky"}, {"type": "reddit", "enabled": False}])
     assert [s.type for _, s in selected_sources(wl)] == ["bluesky"]  # disabled sources stay out
@@ -241,7 +241,7 @@ def test_selected_sources_rejects_unknown_names(tmp_path):
 
 
 def test_crawl_command(tmp_path, monkeypatch):
-    from monitor.cli import app
+    from monitor.cli.app import app
 
     monkeypatch.delenv("BRANDPULSE_BLUESKY_HANDLE", raising=False)
     wl = _wl(tmp_path, [{"type": "bluesky"}])
@@ -267,8 +267,8 @@ def test_crawler_run_rejects_unknown_source_key(tmp_path, capsys):
 
 
 def test_stale_running_rows_are_closed(tmp_path):
-    from monitor.archive import iso, utcnow
-    from monitor.crawling import mark_stale_runs
+    from monitor.core.archive import iso, utcnow
+    from crawler.launch import mark_stale_runs
 
     wl = _wl(tmp_path, [{"type": "hackernews"}])
     with Archive.open(wl.archive_path) as arc:
@@ -282,7 +282,7 @@ def test_stale_running_rows_are_closed(tmp_path):
 
 def test_authors_are_pseudonymised_before_storing(tmp_path, monkeypatch):
     from crawler.run import run_source
-    from monitor.privacy import MissingKey
+    from monitor.privacy.erasure import MissingKey
 
     wl = _wl(tmp_path, [{"type": "appstore", "app_id": "1"}],
              privacy={"pseudonymise_authors": True, "key_env": "BP_TEST_KEY"})

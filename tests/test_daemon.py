@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitor.archive import Archive
-from monitor.config import load_watchlist
-from monitor.daemon import Daemon
-from monitor.jobs import JobResult, close_stale_runs, last_runs
-from monitor.lock import AlreadyRunning, ArchiveLock, is_locked, lock_path, read_state, running_daemon
+from monitor.core.archive import Archive
+from monitor.core.config import load_watchlist
+from monitor.daemon.service import Daemon
+from monitor.pipeline.jobs import JobResult, close_stale_runs, last_runs
+from monitor.daemon.lock import AlreadyRunning, ArchiveLock, is_locked, lock_path, read_state, running_daemon
 from tests.conftest import MINIMAL_WATCHLIST
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -306,10 +306,10 @@ FAKE_DAEMON = r'''
 """A real daemon process whose crawl stage is a hanging child process (a stand-in spider)."""
 import subprocess, sys, time
 from pathlib import Path
-from monitor.archive import Archive
-from monitor.daemon import Daemon
-from monitor.jobs import JobResult
-from monitor.logs import setup_logging
+from monitor.core.archive import Archive
+from monitor.daemon.service import Daemon
+from monitor.pipeline.jobs import JobResult
+from monitor.daemon.logs import setup_logging
 
 def crawl(wl, spec, ctx):
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
@@ -394,7 +394,7 @@ def test_daemon_process_sigterm_sighup_and_single_instance(tmp_path):
 def test_run_cli_with_invalid_watchlist_exits_2(tmp_path):
     from typer.testing import CliRunner
 
-    from monitor.cli import app
+    from monitor.cli.app import app
 
     cfg = tmp_path / "wl.yaml"
     cfg.write_text("brands:\n  - name: Acme\n    sourcs: []\n", encoding="utf-8")

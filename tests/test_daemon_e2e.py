@@ -31,7 +31,7 @@ import yaml
 from crawler.localserver import FixtureServer, Hit, Route
 from helpers_crawler import trustpilot_routes
 from helpers_smtp import Inbox, SmtpServer
-from monitor.archive import Archive
+from monitor.core.archive import Archive
 
 pytestmark = pytest.mark.slow
 
@@ -41,8 +41,8 @@ CRAWL_TIMEOUT_S = 15
 DAEMON = r'''
 import sys
 from pathlib import Path
-from monitor.daemon import Daemon
-from monitor.logs import setup_logging
+from monitor.daemon.service import Daemon
+from monitor.daemon.logs import setup_logging
 from nlp.sentiment import tiny_test_model
 
 setup_logging()

@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-import monitor.crawling
-import monitor.enrich
+import crawler.launch
+import monitor.enrich.run
 import reports.pipeline
-from monitor import jobs
-from monitor.config import parse_watchlist
-from monitor.crawling import CrawlOutcome
-from monitor.jobs import JobContext, JobResult, Stopping, only_source, run_recorded
-from monitor.schedule import build_jobs
+from monitor.pipeline import jobs
+from monitor.core.config import parse_watchlist
+from crawler.launch import CrawlOutcome
+from monitor.pipeline.jobs import JobContext, JobResult, Stopping, only_source, run_recorded
+from monitor.daemon.schedule import build_jobs
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_crawl_job_runs_exactly_its_source(two_feeds, monkeypatch):
         calls.append((wl, source_type, brand, timeout_s))
         return [outcome()]
 
-    monkeypatch.setattr(monitor.crawling, "run_crawl", fake_run_crawl)
+    monkeypatch.setattr(crawler.launch, "run_crawl", fake_run_crawl)
     spec = crawl_spec(two_feeds, 1)
     result = jobs.crawl(two_feeds, spec, JobContext())
     (wl, source_type, brand, timeout_s) = calls[0]
@@ -69,14 +69,14 @@ def test_crawl_job_runs_exactly_its_source(two_feeds, monkeypatch):
 
 
 def test_crawl_job_failure_and_shutdown(two_feeds, monkeypatch):
-    monkeypatch.setattr(monitor.crawling, "run_crawl",
+    monkeypatch.setattr(crawler.launch, "run_crawl",
                         lambda wl, **kw: [outcome("timeout", 0, 0, "killed after 60s")])
     result = jobs.crawl(two_feeds, crawl_spec(two_feeds), JobContext())
     assert result.status == "failed" and "killed after 60s" in result.message
 
     stopping = threading.Event()
     stopping.set()
-    monkeypatch.setattr(monitor.crawling, "run_crawl",
+    monkeypatch.setattr(crawler.launch, "run_crawl",
                         lambda wl, **kw: [outcome("failed", 2, 0, "crawler exited with status -15")])
     result = jobs.crawl(two_feeds, crawl_spec(two_feeds), JobContext(stopping=stopping))
     assert result.status == "interrupted" and result.changed == 2
@@ -116,10 +116,10 @@ def test_enrich_job_loads_the_model_once(watchlist, monkeypatch):
 
     def fake_run_enrich(wl, archive, *, model=None, progress=None):
         progress(10, 20)
-        return monitor.enrich.EnrichStats(model_version=model.version, pending=20, enriched=20)
+        return monitor.enrich.run.EnrichStats(model_version=model.version, pending=20, enriched=20)
 
-    monkeypatch.setattr(monitor.enrich, "load_configured_model", load)
-    monkeypatch.setattr(monitor.enrich, "run_enrich", fake_run_enrich)
+    monkeypatch.setattr(monitor.enrich.run, "load_configured_model", load)
+    monkeypatch.setattr(monitor.enrich.run, "run_enrich", fake_run_enrich)
     monkeypatch.setattr(jobs, "_model_cache", {})
     spec = next(s for s in build_jobs(watchlist) if s.kind == "enrich")
     for _ in range(3):

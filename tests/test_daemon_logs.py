@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from monitor.logs import get_logger, log_event, setup_logging
+from monitor.daemon.logs import get_logger, log_event, setup_logging
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
 
-from monitor.archive import iso
-from monitor.cli import app
-from monitor.commands.status import collect_status
-from monitor.lock import ArchiveLock
-from monitor.schedule import crawl_job_id
+from monitor.core.archive import iso
+from monitor.cli.app import app
+from monitor.cli.status import collect_status
+from monitor.daemon.lock import ArchiveLock
+from monitor.daemon.schedule import crawl_job_id
 
 runner = CliRunner()
 

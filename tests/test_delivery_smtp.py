@@ -9,7 +9,7 @@ import zlib
 import pytest
 
 from helpers_smtp import Inbox, SmtpServer, free_port, self_signed
-from monitor.config import SmtpSettings
+from monitor.core.config import SmtpSettings
 from reports.delivery import build_message, deliver
 
 HTML = '<!DOCTYPE html><html><body><p>Grüße 😀 <img src="cid:chart"></p></body></html>'

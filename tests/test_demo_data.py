@@ -21,8 +21,8 @@ from crawler.spiders.appstore import parse_appstore
 from crawler.spiders.feed import parse_feed
 from crawler.spiders.google_play import parse_google_play, request_body
 from crawler.spiders.trustpilot import parse_trustpilot
-from monitor.archive import parse_time
-from monitor.config import load_watchlist
+from monitor.core.archive import parse_time
+from monitor.core.config import load_watchlist
 from monitor.demo import generate, texts
 from monitor.demo.run import (
     DEMO_DAY,
@@ -344,8 +344,8 @@ def test_routes_serve_every_source_over_http(tmp_path, manifest):
 
 @pytest.mark.slow
 def test_real_spiders_crawl_the_snapshots(tmp_path, manifest, on_brand):
-    from monitor.archive import Archive
-    from monitor.crawling import run_crawl
+    from monitor.core.archive import Archive
+    from crawler.launch import run_crawl
 
     with FixtureServer() as server:
         wl = load_watchlist(prepare_directory(tmp_path, server.url))
@@ -366,7 +366,7 @@ def test_real_spiders_crawl_the_snapshots(tmp_path, manifest, on_brand):
 def test_demo_ends_with_a_digest(tmp_path):
     from monitor.demo.run import run_demo_steps
 
-    from monitor.archive import Archive
+    from monitor.core.archive import Archive
 
     html = run_demo_steps(tmp_path / "demo")
     assert html.is_file() and html.suffix == ".html"

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from monitor.detect import run_detect
+from monitor.detect.run import run_detect
 from tests.helpers_detect import Mention, add, background, burst, local
 
 DAY = date(2026, 10, 14)  # a Wednesday
@@ -148,7 +148,7 @@ def test_near_duplicate_reposts_do_not_count(quiet):
     same = "Mein Paket ist seit zwei Wochen verschwunden, niemand hilft!"
     reposts = [Mention(local(DAY, 8 + i % 10), f"bot-{i}", same) for i in range(15)]
     # Identical text (different ids, links, authors): the archive marks them as reposts.
-    from monitor.archive import MentionIn, mention_row
+    from monitor.core.archive import MentionIn, mention_row
 
     rows = [mention_row(MentionIn(text=same, id=f"dup{i}", author=m.author, published_at=m.when,
                                   source="reddit"), default_brand="Acme") for i, m in enumerate(reposts)]
@@ -180,7 +180,7 @@ def test_without_as_of_the_last_24_hours_are_judged(quiet):
 
 def test_an_empty_archive_and_unenriched_mentions_are_fine(watchlist, archive, caplog):
     assert detect(watchlist, archive, DAY) == []
-    from monitor.archive import MentionIn, mention_row
+    from monitor.core.archive import MentionIn, mention_row
 
     archive.add_mentions([mention_row(MentionIn(text="Ich kündige!", id="u1", published_at=local(DAY)),
                                       default_brand="Acme")])
@@ -383,7 +383,7 @@ def test_themes_with_the_real_keyness(quiet):
     ("Paketblitz ist auch nicht besser.", None),
 ])
 def test_churn_cues(text, reason):
-    from monitor.detection.churn import ChurnMatcher
+    from monitor.detect.churn import ChurnMatcher
 
     m = ChurnMatcher(["Paketblitz"])
     assert m.reason(text) == reason

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from typer.testing import CliRunner
 
-from monitor.cli import app
+from monitor.cli.app import app
 from tests.helpers_detect import add, background, burst
 
 DAY = date(2026, 10, 14)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from monitor.counts import (
+from monitor.detect.counts import (
     TOTAL,
     daily_authors,
     daily_counts,
@@ -19,7 +19,7 @@ from monitor.counts import (
     rolling_window,
     window_count,
 )
-from monitor.detection.baseline import expect
+from monitor.detect.baseline import expect
 from tests.helpers_detect import Mention, add
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -154,7 +154,7 @@ def test_topics_removed_from_the_watchlist_are_ignored(archive):
 
 
 def test_star_rating_averages_per_source_and_day(archive):
-    from monitor.archive import MentionIn, mention_row
+    from monitor.core.archive import MentionIn, mention_row
 
     d = datetime(2026, 11, 2, 10, tzinfo=UTC)
     rows = [mention_row(MentionIn(text=f"review {i}", id=f"r{i}", source=src, rating=r,

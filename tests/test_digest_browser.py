@@ -29,7 +29,7 @@ from helpers_digest import (
     local_time,
     seed_full_day,
 )
-from monitor.archive import Archive
+from monitor.core.archive import Archive
 from reports.pipeline import run_digest
 
 CHROMIUM = next(

@@ -17,8 +17,8 @@ from helpers_digest import (
     seed_history,
 )
 from helpers_smtp import Inbox, SmtpServer, free_port
-from monitor.archive import Archive
-from monitor.cli import app
+from monitor.core.archive import Archive
+from monitor.cli.app import app
 from reports.pipeline import DigestError, default_period, run_digest
 
 runner = CliRunner()

@@ -1,4 +1,4 @@
-"""monitor.queries: local-day windows, counts, topic trends, source health, live alerts."""
+"""reports.queries: local-day windows, counts, topic trends, source health, live alerts."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from helpers_digest import (
     add_mention,
     local_time,
 )
-from monitor import queries as q
-from monitor.archive import Archive
+from reports import queries as q
+from monitor.core.archive import Archive
 from reports.triage import answer_today
 
 
@@ -159,7 +159,7 @@ def test_survey_uses_stored_topic_tags_and_falls_back_to_keywords(arc):
     taxonomy = {"delivery": (["Lieferung"], []), "price": (["Preis"], [])}
     plain = q.survey_summary(arc.conn, "Acme", DAY, taxonomy)
     assert dict(plain.detractor_topics) == {"delivery": 2, "price": 1}
-    # monitor.survey_topics tagged the "Preis zu hoch" comment as quality, none for another
+    # monitor.enrich.survey_topics tagged the "Preis zu hoch" comment as quality, none for another
     rid = arc.conn.execute("SELECT id FROM survey_responses WHERE comment LIKE 'Preis%'").fetchone()[0]
     other = arc.conn.execute("SELECT id FROM survey_responses WHERE comment LIKE '%beschädigt'").fetchone()[0]
     with arc.conn:
@@ -188,8 +188,8 @@ def test_topic_trends_count_complaints_like_detection(tmp_path):
     from datetime import date as _date
     from zoneinfo import ZoneInfo as _Zone
 
-    from monitor.archive import Archive as _Archive
-    from monitor.queries import topic_trends as _topic_trends
+    from monitor.core.archive import Archive as _Archive
+    from reports.queries import topic_trends as _topic_trends
 
     arc = _Archive.open(tmp_path / "t.db")
     conn = arc.conn

@@ -23,7 +23,7 @@ from helpers_digest import (
     seed_day,
     seed_full_day,
 )
-from monitor.archive import Archive
+from monitor.core.archive import Archive
 from reports.build import build_digest, topic_label
 from reports.i18n import STRINGS, Formatter
 from reports.render import clip, render, safe_url
@@ -257,7 +257,7 @@ def test_survey_section_shows_nps_and_detractor_topics(wl, arc):
 def test_two_brands_each_get_their_block_and_groups_can_pick_one(tmp_path):
     import yaml
 
-    from monitor.config import load_watchlist
+    from monitor.core.config import load_watchlist
 
     wl = digest_watchlist(tmp_path)
     data = wl.model_dump(mode="json", exclude_none=True)

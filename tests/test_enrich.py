@@ -7,9 +7,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from monitor.archive import Archive
-from monitor.config import load_watchlist
-from monitor.enrich import brand_terms, mention_text, run_enrich, watchlist_taxonomy
+from monitor.core.archive import Archive
+from monitor.core.config import load_watchlist
+from monitor.enrich.run import brand_terms, mention_text, run_enrich, watchlist_taxonomy
 from nlp.sentiment import tiny_test_model
 
 NOW = "2026-11-20T10:00:00+00:00"
@@ -164,7 +164,7 @@ def test_crash_keeps_committed_batches_and_resumes(watchlist, archive):
 
 def test_a_bad_mention_is_counted_and_retried(watchlist, archive, monkeypatch):
     add(archive)
-    import monitor.enrich as enrich
+    import monitor.enrich.run as enrich
 
     real = enrich.detect_language
 
@@ -196,8 +196,8 @@ def test_mention_text_joins_title_and_body():
 
 
 def test_cli_enrich(watchlist_file, monkeypatch):
-    from monitor import enrich
-    from monitor.cli import app
+    import monitor.enrich.run as enrich
+    from monitor.cli.app import app
 
     wl = load_watchlist(watchlist_file)
     with Archive.open(wl.archive_path) as arc:
@@ -212,7 +212,7 @@ def test_cli_enrich(watchlist_file, monkeypatch):
 
 
 def test_cli_enrich_bad_model_is_a_usage_error(watchlist_file):
-    from monitor.cli import app
+    from monitor.cli.app import app
 
     data = yaml.safe_load(watchlist_file.read_text())
     data["sentiment"] = {"model": str(watchlist_file.parent / "no-such-model")}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.enrich import run_enrich
+from monitor.enrich.run import run_enrich
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.config import Topic
+from monitor.core.config import Topic
 from nlp.lexicon import split_compound
 from nlp.topics import Taxonomy, TopicRule
 

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers_analyst import SHIFT_TO, appstore_rows, seed
-from monitor.archive import Archive, text_hash
-from monitor.cli import app
-from monitor.privacy import apply_retention, forget, pseudonym
+from monitor.core.archive import Archive, text_hash
+from monitor.cli.app import app
+from monitor.privacy.erasure import apply_retention, forget, pseudonym
 
 runner = CliRunner()
 # A real reviewer of the fixture, with a long negative review quoted in the open alert.

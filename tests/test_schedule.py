@@ -9,8 +9,8 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.config import parse_watchlist
-from monitor.schedule import (
+from monitor.core.config import parse_watchlist
+from monitor.daemon.schedule import (
     DIGEST_GRACE,
     build_jobs,
     crawl_job_id,
@@ -217,7 +217,7 @@ def test_enrich_and_detect_run_at_every_start():
 
 
 def test_cron_that_apscheduler_rejects_names_the_field():
-    from monitor.config import ConfigError
+    from monitor.core.config import ConfigError
 
     wl = make_wl()
     wl.brands[0].sources[1].schedule.cron = "61 * * * *"  # five fields, but minute 61

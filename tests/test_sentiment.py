@@ -183,7 +183,7 @@ def _lines(n):
 
 
 def test_classify_stream_gives_blank_texts_no_sentiment(tiny):
-    from monitor.commands.classify import classify_stream
+    from monitor.cli.classify import classify_stream
 
     out = io.StringIO()
     seen: list[int] = []
@@ -197,7 +197,7 @@ def test_classify_stream_gives_blank_texts_no_sentiment(tiny):
 
 
 def test_classify_stream_keeps_order_and_streams(tiny):
-    from monitor.commands.classify import classify_stream
+    from monitor.cli.classify import classify_stream
 
     consumed = []
 
@@ -229,9 +229,9 @@ def test_classify_command(tmp_path, monkeypatch, tiny):
     from typer.testing import CliRunner
 
     import nlp.sentiment
-    from monitor.cli import app
+    from monitor.cli.app import app
 
-    import monitor.commands.classify as cl
+    import monitor.cli.classify as cl
 
     monkeypatch.setattr(nlp.sentiment, "load_model", lambda *a, **k: tiny)
     monkeypatch.setattr(cl, "_language_detector", lambda langs: (lambda texts: ["en"] * len(texts)))

@@ -76,7 +76,7 @@ class BlueskySpider(SourceSpider):
 
     def first_requests(self):
         creds = credentials()
-        if not creds:  # monitor.crawling records the run as skipped before getting here
+        if not creds:  # crawler.launch records the run as skipped before getting here
             self.ctx.counters.notes.append(missing_credentials_message())
             return
         body = json.dumps({"identifier": creds[0], "password": creds[1]})

@@ -18,7 +18,7 @@ __all__ = ["DEMO_DAY", "DemoError", "run_demo"]
 
 def run_demo(directory: Path) -> Path:
     """Run the demo in ``directory``; return the digest HTML's path (exit 2 on a clear error)."""
-    from monitor.cli_support import EXIT_USAGE, fail
+    from monitor.cli.support import EXIT_USAGE, fail
 
     try:
         return run_demo_steps(Path(directory))

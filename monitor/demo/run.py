@@ -1,6 +1,6 @@
 """The demo's steps: prepare the folder, serve the snapshots, run every stage.
 
-Why the watchlist is written to disk with the server's address: ``monitor.crawling`` runs
+Why the watchlist is written to disk with the server's address: ``crawler.launch`` runs
 each spider in a child process that reads the watchlist *file*, so the base_url overrides
 must be in the file, not only in memory. The committed watchlist carries the unusable
 placeholder ``http://127.0.0.1:0`` instead, so that it can never reach a real site.
@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from crawler.localserver import FixtureServer, Hit, Route
 
-from monitor.config import ConfigError, Watchlist, load_watchlist
+from monitor.core.config import ConfigError, Watchlist, load_watchlist
 
 PACKAGE = Path(__file__).parent
 WATCHLIST = PACKAGE / "watchlist.yaml"
@@ -152,7 +152,7 @@ def _stage(module: str, name: str) -> Any:
 def _progress() -> Iterator[Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from monitor.cli_support import err_console
+    from monitor.cli.support import err_console
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err_console, transient=False) as progress:
@@ -170,7 +170,7 @@ def _tick(progress: Any, task: Any):
 
 def crawl(wl: Watchlist, progress: Any) -> list[Any]:
     """Crawl every demo source, one source type at a time so that the bar moves."""
-    run_crawl = _stage("monitor.crawling", "run_crawl")
+    run_crawl = _stage("crawler.launch", "run_crawl")
     types = list(dict.fromkeys(s.type for b in wl.brands for s in b.sources if s.enabled))
     task = progress.add_task("crawl: snapshots on 127.0.0.1", total=len(types))
     outcomes = []
@@ -197,12 +197,12 @@ def _recorded(archive: Any, job: str) -> Iterator[None]:
 
 def run_demo_steps(directory: Path, *, snapshots: Path = SNAPSHOTS) -> Path:
     """All stages, in order; returns the digest HTML path."""
-    from monitor.archive import Archive
-    from monitor.cli_support import err_console
+    from monitor.core.archive import Archive
+    from monitor.cli.support import err_console
 
     manifest = load_manifest(snapshots)
-    run_enrich = _stage("monitor.enrich", "run_enrich")
-    run_detect = _stage("monitor.detect", "run_detect")
+    run_enrich = _stage("monitor.enrich.run", "run_enrich")
+    run_detect = _stage("monitor.detect.run", "run_detect")
     run_digest = _stage("reports.pipeline", "run_digest")
 
     with FixtureServer() as server:
@@ -243,7 +243,7 @@ def run_demo_steps(directory: Path, *, snapshots: Path = SNAPSHOTS) -> Path:
 
 def report_crawl(outcomes: list[Any]) -> None:
     """One line per source; failed sources are named but do not stop the demo."""
-    from monitor.cli_support import err_console
+    from monitor.cli.support import err_console
 
     for o in outcomes:
         colour = "green" if o.status == "ok" and not o.parse_errors else "red"

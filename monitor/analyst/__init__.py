@@ -1,0 +1,1 @@
+"""Tools for analysts: read-only SQL, exports and the Datasette server."""

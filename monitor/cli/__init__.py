@@ -1,0 +1,1 @@
+"""The ``brandpulse`` command line: parses arguments, calls the layers below, prints."""

@@ -1,0 +1,162 @@
+"""The ``brandpulse`` command line.
+
+The command names are a contract (README, scheduler, outside checks). Each stage's commands
+live in their own module under ``monitor/commands/`` and are registered here, so the CLI
+stays a thin shell over the stages.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from monitor.cli.support import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    console,
+    err_console,
+    fail,
+    load_config,
+    open_archive,
+    print_config_error,
+    state,
+)
+from monitor.core.config import ConfigError, load_watchlist
+
+app = typer.Typer(
+    name="brandpulse",
+    help="Self-hosted brand sentiment monitor: crawl → archive → enrich → detect → digest.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Work with the watchlist file.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+TEMPLATE = Path(__file__).parent / "templates" / "watchlist.yaml"
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    config: Optional[Path] = typer.Option(
+        None,
+        "--config",
+        "-c",
+        envvar="BRANDPULSE_CONFIG",
+        help="Watchlist file (default ./watchlist.yaml).",
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug details."),
+) -> None:
+    st = state(ctx)
+    st.config_path = config
+    st.verbose = verbose
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def init(
+    directory: Path = typer.Argument(Path("."), help="Folder to write watchlist.yaml into."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing watchlist.yaml."),
+) -> None:
+    """Write a commented example watchlist (German and English topics) to DIR/watchlist.yaml."""
+    target = directory / "watchlist.yaml"
+    if target.exists() and not force:
+        fail(f"{target} exists; use --force to overwrite it", EXIT_USAGE)
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+    console.print(f"wrote {target} — edit it, then run: brandpulse --config {target} config check")
+
+
+@config_app.command("check")
+def config_check(
+    ctx: typer.Context,
+    file: Optional[Path] = typer.Argument(None, help="Watchlist to check (default: --config)."),
+) -> None:
+    """Validate a watchlist: every problem is named with its field path; exit code 2 if any."""
+    path = file or state(ctx).config_path or Path("watchlist.yaml")
+    try:
+        wl = load_watchlist(path)
+    except ConfigError as exc:
+        print_config_error(exc)
+        raise typer.Exit(EXIT_USAGE) from None
+    n_sources = sum(len(b.sources) for b in wl.brands)
+    console.print(
+        f"[green]ok[/] {path}: {len(wl.brands)} brand(s), {n_sources} source(s), "
+        f"{len(wl.topics)} topic(s); archive {wl.archive_path}",
+        highlight=False,
+    )
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or JSONL file."),
+    kind: str = typer.Option("mentions", "--kind", help="mentions | survey"),
+    brand: Optional[str] = typer.Option(None, "--brand", help="Brand for rows that name none."),
+) -> None:
+    """Import mentions (text, id, source, url, author, title, lang, rating, published_at, brand)
+    or NPS survey responses (score 0-10, comment, date). Good rows are stored, bad rows are
+    reported with their line number; re-importing stores no duplicates."""
+    from monitor.core.archive import import_file
+    from monitor.privacy.erasure import ingest_transform
+
+    if kind not in ("mentions", "survey"):
+        fail("--kind must be 'mentions' or 'survey'", EXIT_USAGE)
+    wl = load_config(ctx)
+    default_brand = brand or wl.brands[0].name
+    names = {b.name for b in wl.brands}
+    if brand and brand not in names:
+        fail(f"--brand {brand!r} is not in the watchlist ({', '.join(sorted(names))})", EXIT_USAGE)
+    archive = open_archive(wl)
+    with archive:
+        result = import_file(
+            archive,
+            file,
+            kind=kind,
+            default_brand=default_brand,
+            known_brands=names,
+            prepare=ingest_transform(wl) if kind == "mentions" else None,
+        )
+        if kind == "survey" and result.stats.new:
+            from monitor.enrich.survey_topics import tag_survey_topics
+
+            tag_survey_topics(wl, archive)
+    s = result.stats
+    console.print(
+        f"{file}: {s.new} new, {s.seen} already in the archive"
+        + (f", {s.duplicates} near-duplicate repost(s) marked" if s.duplicates else "")
+        + f", {len(result.errors)} bad row(s)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for e in result.errors:
+        err_console.print(f"  {file}:{e.line}: {e.reason}", highlight=False, soft_wrap=True)
+    if result.errors:
+        raise typer.Exit(EXIT_FAILED)
+
+
+# Stage commands, one module each (see monitor/commands/).
+for _name in (
+    "classify",
+    "crawl",
+    "enrich",
+    "detect",
+    "digest",
+    "daemon",
+    "status",
+    "analyst",
+    "demo",
+):
+    importlib.import_module(f"monitor.cli.{_name}").register(app)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

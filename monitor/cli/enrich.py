@@ -1,0 +1,82 @@
+"""CLI command of the enrichment stage: ``brandpulse enrich [--limit N] [--batch-size N] [--json]``."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from monitor.cli.support import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    console,
+    err_console,
+    fail,
+    load_config,
+    open_archive,
+)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(name="enrich")
+    def enrich(
+        ctx: typer.Context,
+        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Enrich at most N mentions."),
+        batch_size: int = typer.Option(128, "--batch-size", min=1, max=10_000, help="Mentions per commit."),
+        as_json: bool = typer.Option(False, "--json", help="Print the run's figures as JSON."),
+    ) -> None:
+        """Detect language, sentiment, topics and aspect sentiment of every mention that needs it.
+
+        Only mentions never enriched, or enriched by another model or taxonomy version, are
+        processed; each batch is committed, so an interrupted run resumes where it stopped.
+        """
+        from monitor.enrich.run import load_configured_model, run_enrich
+        from nlp.language import UnknownLanguageError
+        from nlp.sentiment import ModelError
+
+        wl = load_config(ctx)
+        try:
+            model = load_configured_model(wl)
+        except ModelError as exc:
+            fail(str(exc), EXIT_USAGE)
+        except ValueError as exc:
+            fail(f"sentiment settings: {exc}", EXIT_USAGE)
+        archive = open_archive(wl)
+        try:
+            with Progress(
+                TextColumn("enrich"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                console=err_console, transient=True, disable=as_json,
+            ) as bar:
+                task = bar.add_task("enrich", total=None)
+
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                stats = run_enrich(wl, archive, model=model, progress=progress, batch_size=batch_size, limit=limit)
+        except UnknownLanguageError as exc:
+            fail(f"languages: {exc}", EXIT_USAGE)
+        finally:
+            archive.close()
+        if as_json:
+            console.print_json(json.dumps({**stats.__dict__, "mentions_per_s": round(stats.mentions_per_s, 2)}))
+        elif stats.pending == 0:
+            console.print("Nothing to enrich: every mention is up to date "
+                          f"(model {stats.model_version}, taxonomy {stats.taxonomy_version}).")
+        else:
+            console.print(
+                f"Enriched {stats.enriched} of {stats.pending} mentions in {stats.elapsed_s:.1f} s "
+                f"({stats.mentions_per_s:.1f}/s): {stats.topic_hits} topic hits, "
+                f"{stats.texts_classified} texts classified, {stats.cache_hits} from the cache."
+            )
+        if stats.failed:
+            for line in stats.errors:
+                err_console.print(f"  {line}", highlight=False)
+            fail(f"{stats.failed} mentions could not be enriched; they are retried on the next run", EXIT_FAILED)

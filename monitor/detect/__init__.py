@@ -1,0 +1,1 @@
+"""The detect stage: daily counts, baselines and tests, themes, churn leads, alert lifecycle."""

@@ -1,1 +1,0 @@
-"""Detection internals: baseline and test, alert lifecycle, example quotes, themes, churn."""

@@ -1,0 +1,1 @@
+"""The enrich stage: language, sentiment, topics and aspects for stored mentions."""

@@ -1,0 +1,283 @@
+"""Enrichment: language, sentiment, topics and aspect sentiment for every mention that needs it.
+
+Why this shape:
+
+* **Versioned, so re-runs do only what changed.** A mention is (re-)enriched when it has no
+  ``enrichments`` row, or its row was made by another model version or taxonomy version. The
+  taxonomy version is a hash of the topics config (:attr:`nlp.topics.Taxonomy.version`).
+* **The sentiment cache keeps the model off unchanged text.** Every text sent to the model —
+  the mention, and each clause holding a topic with its sentence — is looked up in ``sentiment_cache`` by
+  (text hash, model version) first. Changing the taxonomy re-matches topics; only clauses the
+  model has never seen reach it.
+* **Batch by batch, committed.** Each batch of mentions is written in one transaction, so a
+  crash loses at most the batch in flight and the next run carries on where this one stopped.
+* **A bad mention never stops a batch.** It is logged, counted in the stats and retried next run.
+* **Brand names are never topic keywords.** The taxonomy gets every brand's name, aliases and
+  competitors (:func:`watchlist_taxonomy`): "Paketwerk" contains "Paket", but naming the brand
+  says nothing about its delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from monitor.core.archive import Archive, iso, text_hash, utcnow
+from monitor.core.config import Watchlist
+from nlp.aspects import aspect_label, aspect_texts
+from nlp.language import detect_language
+from nlp.topics import Taxonomy, TopicHit
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "EnrichStats", "run_enrich", "mention_text", "pending_ids", "load_configured_model",
+    "brand_terms", "watchlist_taxonomy",
+]
+
+DEFAULT_BATCH = 128
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class EnrichStats:
+    """What one run did; ``enriched / elapsed_s`` is the throughput."""
+
+    model_version: str = ""
+    taxonomy_version: str = ""
+    pending: int = 0  # mentions that needed enrichment when the run started
+    enriched: int = 0
+    failed: int = 0
+    topic_hits: int = 0
+    texts_classified: int = 0  # texts the model actually ran on
+    cache_hits: int = 0  # texts answered by sentiment_cache
+    batches: int = 0
+    elapsed_s: float = 0.0
+    errors: list[str] = field(default_factory=list)  # a sample, for the run record
+
+    @property
+    def mentions_per_s(self) -> float:
+        return self.enriched / self.elapsed_s if self.elapsed_s else 0.0
+
+
+def mention_text(title: str | None, text: str | None) -> str:
+    """The text a mention is judged by: its title as a first sentence, then its body."""
+    title = (title or "").strip()
+    body = (text or "").strip()
+    if title and body:
+        if title[-1] not in ".!?…":
+            title += "."
+        return f"{title} {body}"
+    return title or body
+
+
+def brand_terms(wl: Watchlist) -> list[str]:
+    """Every name the watchlist gives a company: brands, their aliases, their competitors."""
+    terms = [t for b in wl.brands for t in (*b.terms, *b.competitors)]
+    return list(dict.fromkeys(t for t in terms if t.strip()))
+
+
+def watchlist_taxonomy(wl: Watchlist) -> Taxonomy:
+    """The watchlist's topics, with its brand names kept out of topic matching."""
+    return Taxonomy(wl.topics, brands=brand_terms(wl))
+
+
+def load_configured_model(wl: Watchlist):
+    """The sentiment model the watchlist names (loading is the slow part of a run)."""
+    from nlp.sentiment import load_model
+
+    s = wl.sentiment
+    return load_model(
+        s.model,
+        threads=s.threads,
+        batch_size=s.batch_size,
+        max_length=s.max_length,
+        quantize=s.quantize,
+        label_map=s.labels,
+    )
+
+
+def pending_ids(archive: Archive, model_version: str, taxonomy_version: str) -> list[int]:
+    """Mentions with text that were never enriched, or enriched by another model/taxonomy."""
+    rows = archive.conn.execute(
+        """
+        SELECT m.id FROM mentions m
+        LEFT JOIN enrichments e ON e.mention_id = m.id
+        WHERE m.redacted_at IS NULL
+          AND (coalesce(m.text, '') != '' OR coalesce(m.title, '') != '')
+          AND (e.mention_id IS NULL OR e.model_version != ? OR coalesce(e.taxonomy_version, '') != ?)
+        ORDER BY m.id
+        """,
+        (model_version, taxonomy_version),
+    )
+    return [r[0] for r in rows]
+
+
+class _Cache:
+    """sentiment_cache access for one model version: read many, write the new ones."""
+
+    def __init__(self, archive: Archive, model_version: str):
+        self.archive = archive
+        self.version = model_version
+
+    def lookup(self, hashes: Sequence[str]) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        unique = list(dict.fromkeys(hashes))
+        for i in range(0, len(unique), 500):
+            chunk = unique[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            cur = self.archive.conn.execute(
+                f"SELECT text_hash, sentiment, score, prob_negative, prob_neutral, prob_positive, mixed "
+                f"FROM sentiment_cache WHERE model_version = ? AND text_hash IN ({marks})",
+                (self.version, *chunk),
+            )
+            for h, label, score, pn, pu, pp, mixed in cur:
+                found[h] = _Result(label, score, {"negative": pn, "neutral": pu, "positive": pp}, bool(mixed))
+        return found
+
+    def store_sql(self) -> str:
+        return (
+            "INSERT OR REPLACE INTO sentiment_cache (text_hash, model_version, sentiment, score, "
+            "prob_negative, prob_neutral, prob_positive, mixed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+
+
+@dataclass(frozen=True)
+class _Result:
+    """A cached sentiment result with the attributes of nlp.sentiment.SentimentResult."""
+
+    label: str
+    score: float
+    probs: dict
+    mixed: bool
+
+
+@dataclass
+class _Item:
+    mention_id: int
+    text: str
+    lang: str | None
+    lang_confidence: float
+    hits: list[TopicHit]
+    rating: float | None = None  # the author's stars: evidence for aspect sentiment (nlp.aspects)
+
+
+def run_enrich(
+    wl: Watchlist,
+    archive: Archive,
+    *,
+    model: Any = None,
+    progress: Progress | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    limit: int | None = None,
+) -> EnrichStats:
+    """Enrich every mention that needs it (see module docstring); return what was done.
+
+    ``model``: a loaded sentiment model (``.version``, ``.predict``); default: the one the
+    watchlist configures. ``progress(done, total)`` is called after every batch.
+    """
+    started = time.perf_counter()
+    taxonomy = watchlist_taxonomy(wl)
+    if model is None:
+        model = load_configured_model(wl)
+    stats = EnrichStats(model_version=model.version, taxonomy_version=taxonomy.version)
+    ids = pending_ids(archive, model.version, taxonomy.version)
+    if limit is not None:
+        ids = ids[:limit]
+    stats.pending = len(ids)
+    cache = _Cache(archive, model.version)
+    for start in range(0, len(ids), batch_size):
+        _enrich_batch(wl, archive, ids[start : start + batch_size], taxonomy, model, cache, stats)
+        stats.batches += 1
+        if progress is not None:
+            progress(min(start + batch_size, len(ids)), len(ids))
+    stats.elapsed_s = time.perf_counter() - started
+    return stats
+
+
+def _analyse(wl: Watchlist, taxonomy: Taxonomy, row: tuple, stats: EnrichStats) -> _Item | None:
+    mention_id, title, text, given_lang, rating = row
+    try:
+        full = mention_text(title, text)
+        lang, confidence = detect_language(full, wl.languages, given=given_lang)
+        return _Item(mention_id, full, lang, confidence, taxonomy.analyse(full, lang), rating)
+    except Exception as exc:  # per-item problems never stop a batch
+        stats.failed += 1
+        message = f"mention {mention_id}: {type(exc).__name__}: {exc}"
+        log.warning("enrich: %s", message)
+        if len(stats.errors) < 20:
+            stats.errors.append(message)
+        return None
+
+
+def _enrich_batch(
+    wl: Watchlist,
+    archive: Archive,
+    ids: list[int],
+    taxonomy: Taxonomy,
+    model: Any,
+    cache: _Cache,
+    stats: EnrichStats,
+) -> None:
+    marks = ",".join("?" * len(ids))
+    rows = archive.conn.execute(
+        f"SELECT id, title, text, lang, rating FROM mentions WHERE id IN ({marks}) ORDER BY id", ids
+    ).fetchall()
+    items = [item for row in rows if (item := _analyse(wl, taxonomy, row, stats)) is not None]
+
+    texts = {
+        text_hash(t): t for item in items for t in (item.text, *(t for h in item.hits for t in aspect_texts(h)))
+    }
+    known = cache.lookup(list(texts))
+    stats.cache_hits += len(known)
+    missing = [h for h in texts if h not in known]
+    fresh = dict(zip(missing, model.predict([texts[h] for h in missing]))) if missing else {}
+    stats.texts_classified += len(fresh)
+    results = {**known, **fresh}
+
+    now = iso(utcnow())
+    enrichment_rows, topic_rows = [], []
+    for item in items:
+        h = text_hash(item.text)
+        r = results[h]
+        enrichment_rows.append(
+            (item.mention_id, item.lang, item.lang_confidence, r.label, r.score,
+             r.probs.get("negative"), r.probs.get("neutral"), r.probs.get("positive"), int(r.mixed),
+             h, model.version, taxonomy.version, now)
+        )
+        for hit in item.hits:
+            label, score = aspect_label(
+                results[text_hash(hit.clause)], hit, results[text_hash(hit.sentence)], item.lang, item.rating
+            )
+            topic_rows.append(
+                (item.mention_id, hit.topic, hit.keyword, hit.matched_text, hit.clause, label, score,
+                 int(hit.negated), taxonomy.version, model.version)
+            )
+    cache_rows = [
+        (h, model.version, r.label, r.score, r.probs.get("negative"), r.probs.get("neutral"),
+         r.probs.get("positive"), int(r.mixed))
+        for h, r in fresh.items()
+    ]
+    done = [item.mention_id for item in items]
+    with archive.conn:
+        if cache_rows:
+            archive.conn.executemany(cache.store_sql(), cache_rows)
+        if done:
+            done_marks = ",".join("?" * len(done))
+            archive.conn.execute(f"DELETE FROM mention_topics WHERE mention_id IN ({done_marks})", done)
+        archive.conn.executemany(
+            "INSERT OR REPLACE INTO enrichments (mention_id, lang, lang_confidence, sentiment, score, "
+            "prob_negative, prob_neutral, prob_positive, mixed, text_hash, model_version, "
+            "taxonomy_version, enriched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            enrichment_rows,
+        )
+        archive.conn.executemany(
+            "INSERT INTO mention_topics (mention_id, topic, keyword, matched_text, sentence, "
+            "sentiment, score, negated, taxonomy_version, model_version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            topic_rows,
+        )
+    stats.enriched += len(items)
+    stats.topic_hits += len(topic_rows)

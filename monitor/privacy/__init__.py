@@ -1,0 +1,1 @@
+"""Erasure and retention: the only code that deletes personal data from the archive."""
