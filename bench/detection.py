@@ -191,8 +191,13 @@ def plan_incidents(rng: np.random.Generator, eval_days: list[date]) -> list[Inci
     return out
 
 
-def simulate(archive: Archive, incidents: list[Incident], all_days: list[date], seed: int,
-             incident_neutral: float = INCIDENT_NEUTRAL_CLAUSE) -> dict:
+def simulate(
+    archive: Archive,
+    incidents: list[Incident],
+    all_days: list[date],
+    seed: int,
+    incident_neutral: float = INCIDENT_NEUTRAL_CLAUSE,
+) -> dict:
     """Write the background and the incidents; return total volume per brand and day."""
     rng = np.random.default_rng(seed)
     tz = BERLIN
@@ -218,9 +223,23 @@ def simulate(archive: Archive, incidents: list[Incident], all_days: list[date], 
         d0, d1 = day_bounds(day, tz)
         when = d0 + timedelta(seconds=min(sec, int((d1 - d0).total_seconds()) - 1))
         text = text or f"{kind} {topic or ''} Nr. {mid}"
-        mentions.append((mid, source, f"{source}:{brand}", f"e{mid}", f"https://example.test/{mid}",
-                         author, text, "de", iso(when), now, brand, f"h{mid}",
-                         rating(source, sentiment)))
+        mentions.append(
+            (
+                mid,
+                source,
+                f"{source}:{brand}",
+                f"e{mid}",
+                f"https://example.test/{mid}",
+                author,
+                text,
+                "de",
+                iso(when),
+                now,
+                brand,
+                f"h{mid}",
+                rating(source, sentiment),
+            )
+        )
         pn = {"negative": 0.85, "neutral": 0.1, "positive": 0.05}[sentiment]
         enrich.append((mid, "de", sentiment, 0.85, pn, "bench", now))
         if topic:
@@ -254,25 +273,50 @@ def simulate(archive: Archive, incidents: list[Incident], all_days: list[date], 
                     author = f"{b.name}-u{rng.integers(pool)}"
                     add(b.name, day, author, str(rng.choice(b.sources)), "negative", topic, "complaint")
             for _ in range(rng.poisson(level * CHURN_SHARE * rng.gamma(TOPIC_SHAPE, 1 / TOPIC_SHAPE))):
-                add(b.name, day, f"{b.name}-u{rng.integers(pool)}", str(rng.choice(b.sources)),
-                    "negative", None, "churn", text=f"Ich kündige mein Abo, Nr. {mid + 1}")
+                add(
+                    b.name,
+                    day,
+                    f"{b.name}-u{rng.integers(pool)}",
+                    str(rng.choice(b.sources)),
+                    "negative",
+                    None,
+                    "churn",
+                    text=f"Ich kündige mein Abo, Nr. {mid + 1}",
+                )
             names = list(TOPIC_SHARES) + [None]
             campaign = 3.0 if rng.random() < 0.03 else 1.0
-            other = b.other_per_day * b.profile[day.weekday()] * rng.gamma(DAY_SHAPE, 1 / DAY_SHAPE) * campaign
+            other = (
+                b.other_per_day * b.profile[day.weekday()] * rng.gamma(DAY_SHAPE, 1 / DAY_SHAPE) * campaign
+            )
             for _ in range(rng.poisson(other)):
                 sentiment = "positive" if rng.random() < 0.6 else "neutral"
                 topic = names[rng.choice(len(names), p=shares)] if rng.random() < 0.5 else None
-                add(b.name, day, f"{b.name}-p{rng.integers(pool * 3)}", str(rng.choice(b.sources)),
-                    sentiment, topic, "post")
+                add(
+                    b.name,
+                    day,
+                    f"{b.name}-p{rng.integers(pool * 3)}",
+                    str(rng.choice(b.sources)),
+                    sentiment,
+                    topic,
+                    "post",
+                )
     by_name = {b.name: b for b in BRANDS}
     for k, inc in enumerate(incidents):
         b = by_name[inc.brand]
         for day, extra in zip(inc.days, inc.extra):
-            for j in range(extra):
+            for _j in range(extra):
                 author = f"spammer-{k}" if inc.control else f"inc{k}-a{rng.integers(10**6)}"
                 source = inc.source or str(rng.choice(b.sources))
-                add(b.name, day, author, source, "negative", inc.topic, "incident",
-                    neutral=NEUTRAL_CLAUSE if inc.control else incident_neutral)
+                add(
+                    b.name,
+                    day,
+                    author,
+                    source,
+                    "negative",
+                    inc.topic,
+                    "incident",
+                    neutral=NEUTRAL_CLAUSE if inc.control else incident_neutral,
+                )
     with archive.conn:
         archive.conn.executemany(
             "INSERT INTO mentions (id, source, source_key, external_id, url, author, text, lang,"
@@ -311,8 +355,9 @@ def score_ours(events: list[tuple[date, object]], incidents, eval_days) -> Score
     for day, c in events:
         if c.kind == "churn" and c.change == "opened":
             s.churn_alarms += 1
-            s.notes.append(f"churn alarm {day} {c.brand}: observed {c.observed:g}, "
-                           f"expected {c.expected}, q {c.q_value}")
+            s.notes.append(
+                f"churn alarm {day} {c.brand}: observed {c.observed:g}, expected {c.expected}, q {c.q_value}"
+            )
         if c.kind != "spike" or c.status == "resolved":
             continue
         matched = False
@@ -322,17 +367,25 @@ def score_ours(events: list[tuple[date, object]], incidents, eval_days) -> Score
             if inc.control:
                 if c.change == "opened" and c.topic in (inc.topic, None):
                     s.spam_alarms += 1
-                    s.notes.append(f"spam alarm {day} {c.brand}/{c.topic or 'total'}: observed "
-                                   f"{c.observed:g}, expected {c.expected:.1f}, q {c.q_value:.2g}")
+                    s.notes.append(
+                        f"spam alarm {day} {c.brand}/{c.topic or 'total'}: observed "
+                        f"{c.observed:g}, expected {c.expected:.1f}, q {c.q_value:.2g}"
+                    )
                     matched = True  # counted as a spam alarm, not twice as a false alarm
                 continue
             if c.topic in (inc.topic, None):
                 matched = True
                 hits.setdefault(k, (day - inc.start).days)
-        if c.change == "opened" and not matched and (day in quiet[c.brand] or _during(incidents, c.brand, day)):
+        if (
+            c.change == "opened"
+            and not matched
+            and (day in quiet[c.brand] or _during(incidents, c.brand, day))
+        ):
             s.false_alarms += 1
-            s.notes.append(f"false alarm {day} {c.brand}/{c.topic or 'total'}: observed "
-                           f"{c.observed:g}, expected {c.expected:.1f}, q {c.q_value:.2g}")
+            s.notes.append(
+                f"false alarm {day} {c.brand}/{c.topic or 'total'}: observed "
+                f"{c.observed:g}, expected {c.expected:.1f}, q {c.q_value:.2g}"
+            )
     s.detected = {k: hits.get(k) for k, inc in enumerate(incidents) if not inc.control}
     return s
 
@@ -351,7 +404,7 @@ def score_mean_2sd(volume: dict, incidents, eval_days, all_days) -> Score:
         offset = all_days.index(eval_days[0])
         previous = False
         for i, day in enumerate(eval_days):
-            past = series[offset + i - 7: offset + i]
+            past = series[offset + i - 7 : offset + i]
             alarm = series[offset + i] > statistics.mean(past) + 2 * statistics.stdev(past)
             started = alarm and not previous
             previous = alarm
@@ -387,8 +440,9 @@ def watchlist(path: Path):
     )
 
 
-def run_seed(seed: int, eval_n: int, workdir: Path,
-             incident_neutral: float = INCIDENT_NEUTRAL_CLAUSE) -> dict:
+def run_seed(
+    seed: int, eval_n: int, workdir: Path, incident_neutral: float = INCIDENT_NEUTRAL_CLAUSE
+) -> dict:
     all_days = [START + timedelta(days=i) for i in range(WARMUP_DAYS + eval_n)]
     eval_days = all_days[WARMUP_DAYS:]
     rng = np.random.default_rng(1000 + seed)
@@ -412,9 +466,15 @@ def run_seed(seed: int, eval_n: int, workdir: Path,
     base = score_mean_2sd(volume, incidents, eval_days, all_days)
     quiet = sum(len(quiet_days(incidents, b.name, eval_days)) for b in BRANDS)
     return {
-        "seed": seed, "incidents": incidents, "ours": ours, "baseline": base,
-        "quiet_brand_days": quiet, "replay_s": t_replay, "simulate_s": t_sim,
-        "days": len(eval_days), "mentions": sum(volume.values()),
+        "seed": seed,
+        "incidents": incidents,
+        "ours": ours,
+        "baseline": base,
+        "quiet_brand_days": quiet,
+        "replay_s": t_replay,
+        "simulate_s": t_sim,
+        "days": len(eval_days),
+        "mentions": sum(volume.values()),
     }
 
 
@@ -468,8 +528,10 @@ def summarise(runs: list[dict]) -> dict:
 
 
 def print_table(s: dict) -> None:
-    print(f"\nDetection bench: {len(BRANDS)} brands, {s['quiet_brand_days']} quiet brand-days, "
-          f"{s['mentions']:,} mentions; replay {s['replay_s_per_day']:.2f} s per day (all brands)")
+    print(
+        f"\nDetection bench: {len(BRANDS)} brands, {s['quiet_brand_days']} quiet brand-days, "
+        f"{s['mentions']:,} mentions; replay {s['replay_s_per_day']:.2f} s per day (all brands)"
+    )
     print("Target class: incidents >= 3x expected and >= 8 negative mentions a day\n")
     head = f"{'method':26} {'incid.':>6} {'recall':>7} {'median delay':>13} {'FA/brand/30 quiet d':>20} {'spam alarms':>12}"
     print(head)
@@ -477,18 +539,24 @@ def print_table(s: dict) -> None:
     for key in ("ours", "baseline"):
         r = s[key]
         delay = "-" if r["median_delay_days"] is None else f"{r['median_delay_days']:.1f} d"
-        print(f"{r['method']:26} {r['incidents']:>6} {r['recall']:>7.2f} {delay:>13} "
-              f"{r['fa_per_brand_30_quiet_days']:>20.2f} {r['spam_alarms']:>5}/{r['spam_days']:<6}")
+        print(
+            f"{r['method']:26} {r['incidents']:>6} {r['recall']:>7.2f} {delay:>13} "
+            f"{r['fa_per_brand_30_quiet_days']:>20.2f} {r['spam_alarms']:>5}/{r['spam_days']:<6}"
+        )
     print()
     for key in ("ours", "baseline"):
         r = s[key]
         shapes = ", ".join(f"{k} {v}" for k, v in r["by_shape"].items())
-        print(f"{r['method']}: by shape {shapes}; below-target incidents found "
-              f"{r['small_recall'] if r['small_recall'] is None else round(r['small_recall'], 2)}"
-              f" of {r['small_incidents']}")
+        print(
+            f"{r['method']}: by shape {shapes}; below-target incidents found "
+            f"{r['small_recall'] if r['small_recall'] is None else round(r['small_recall'], 2)}"
+            f" of {r['small_incidents']}"
+        )
     o, b = s["ours"], s["baseline"]
-    print(f"brandpulse churn alerts opened (no churn incident simulated): {o['churn_alarms']} "
-          f"({o['churn_alarms_per_brand_30_days']:.2f} per brand per 30 days)")
+    print(
+        f"brandpulse churn alerts opened (no churn incident simulated): {o['churn_alarms']} "
+        f"({o['churn_alarms_per_brand_30_days']:.2f} per brand per 30 days)"
+    )
     checks = {
         "recall >= 0.9": o["recall"] >= 0.9,
         "median delay <= 1 day": o["median_delay_days"] is not None and o["median_delay_days"] <= 1,
@@ -508,24 +576,36 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the summary here")
     ap.add_argument("--workdir", type=Path, help="where the archives go (default: a temp dir)")
     ap.add_argument("--verbose", action="store_true", help="list misses and false alarms")
-    ap.add_argument("--neutral-incidents", action="store_true",
-                    help="word incidents like everyday complaints (same neutral-clause share)")
+    ap.add_argument(
+        "--neutral-incidents",
+        action="store_true",
+        help="word incidents like everyday complaints (same neutral-clause share)",
+    )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp)
         runs = []
         for seed in range(args.first_seed, args.first_seed + args.seeds):
-            r = run_seed(seed, args.days, workdir, NEUTRAL_CLAUSE if args.neutral_incidents
-                         else INCIDENT_NEUTRAL_CLAUSE)
-            print(f"seed {seed}: {len([i for i in r['incidents'] if not i.control])} incidents, "
-                  f"replay {r['replay_s']:.1f} s, ours FA {r['ours'].false_alarms}, "
-                  f"baseline FA {r['baseline'].false_alarms}", flush=True)
+            r = run_seed(
+                seed,
+                args.days,
+                workdir,
+                NEUTRAL_CLAUSE if args.neutral_incidents else INCIDENT_NEUTRAL_CLAUSE,
+            )
+            print(
+                f"seed {seed}: {len([i for i in r['incidents'] if not i.control])} incidents, "
+                f"replay {r['replay_s']:.1f} s, ours FA {r['ours'].false_alarms}, "
+                f"baseline FA {r['baseline'].false_alarms}",
+                flush=True,
+            )
             runs.append(r)
             if args.verbose:
                 for k, inc in enumerate(r["incidents"]):
                     if not inc.control and r["ours"].detected.get(k) is None:
-                        print(f"  missed {inc.shape} {inc.start} {inc.brand}/{inc.topic}: +{inc.extra}"
-                              f" on expected {inc.expected:.1f}")
+                        print(
+                            f"  missed {inc.shape} {inc.start} {inc.brand}/{inc.topic}: +{inc.extra}"
+                            f" on expected {inc.expected:.1f}"
+                        )
                 for note in r["ours"].notes:
                     print("  " + note)
     summary = summarise(runs)

@@ -12,6 +12,7 @@ Prints (not asserts):
 * macro-F1 of the fast path (bf16 / int8) vs the fp32 path on umsab_val;
 * first-use build time (fresh cache), cached load time, peak memory (RSS).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,12 +78,14 @@ def scores(model, um_val, hotel_dev, app=()) -> dict:
         res["app_en_accuracy"] = sum(p == g for p, g in zip(pred, gold)) / len(gold)
     for lang in LANGS:
         idx = [i for i, r in enumerate(um_val) if r["lang"] == lang]
-        res[lang] = macro_f1([LABELS.index(um_val[i]["label"]) for i in idx],
-                             [LABELS.index(um[i].label) for i in idx])
+        res[lang] = macro_f1(
+            [LABELS.index(um_val[i]["label"]) for i in idx], [LABELS.index(um[i].label) for i in idx]
+        )
     res["avg"] = sum(res[lang] for lang in LANGS) / len(LANGS)
     idx = [i for i, r in enumerate(hotel_dev) if r["label"] in LABELS]
-    res["hotel_de"] = macro_f1([LABELS.index(hotel_dev[i]["label"]) for i in idx],
-                               [LABELS.index(ho[i].label) for i in idx])
+    res["hotel_de"] = macro_f1(
+        [LABELS.index(hotel_dev[i]["label"]) for i in idx], [LABELS.index(ho[i].label) for i in idx]
+    )
     mixed = [r["label"] == "mixed" for r in hotel_dev]
     flag = [r.mixed for r in ho]
     tp = sum(a and b for a, b in zip(mixed, flag))
@@ -108,17 +111,26 @@ def mixed_texts(data_dir: Path, n: int = 2000, seed: int = 7) -> list[str]:
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared/datasets/sentiment"))
+    ap.add_argument(
+        "--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared/datasets/sentiment")
+    )
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--n", type=int, default=2000, help="texts for the throughput test")
     ap.add_argument("--max-length", type=int, default=256)
     ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--limit", type=int, default=0, help="use every k-th validation text, about N in all (debugging)")
+    ap.add_argument(
+        "--limit", type=int, default=0, help="use every k-th validation text, about N in all (debugging)"
+    )
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--skip-variants", action="store_true", help="skip the fp32 and int8 accuracy runs")
-    ap.add_argument("--models-dir", default=None, help="folder holding the embedded model (default nlp/models)")
-    ap.add_argument("--model", default="embedded",
-                    help="embedded (default) or a trained-part folder written by nlp.train / nlp.soup")
+    ap.add_argument(
+        "--models-dir", default=None, help="folder holding the embedded model (default nlp/models)"
+    )
+    ap.add_argument(
+        "--model",
+        default="embedded",
+        help="embedded (default) or a trained-part folder written by nlp.train / nlp.soup",
+    )
     ap.add_argument("--write-card", action="store_true", help="put the figures into the model card")
     args = ap.parse_args(argv)
 
@@ -141,34 +153,51 @@ def main(argv=None) -> dict:
         S.load_model(args.model, cache_dir=tmp, threads=args.threads)
         fig["build_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        model = S.load_model(args.model, cache_dir=tmp, threads=args.threads, batch_size=args.batch_size,
-                             max_length=args.max_length)
+        model = S.load_model(
+            args.model,
+            cache_dir=tmp,
+            threads=args.threads,
+            batch_size=args.batch_size,
+            max_length=args.max_length,
+        )
         fig["cached_load_s"] = time.perf_counter() - t0
         fig["rss_after_load_mb"] = rss_mb()
-    print(f"model {model.version}: first-use build {fig['build_s']:.1f}s (incl. checksum + smoke), "
-          f"cached load {fig['cached_load_s']:.1f}s, RSS {fig['rss_after_load_mb']:.0f} MB, bf16 {model.autocast}")
+    print(
+        f"model {model.version}: first-use build {fig['build_s']:.1f}s (incl. checksum + smoke), "
+        f"cached load {fig['cached_load_s']:.1f}s, RSS {fig['rss_after_load_mb']:.0f} MB, bf16 {model.autocast}"
+    )
 
     app = app_review_sentences()
     fast = scores(model, um_val, hotel_dev, app)
     fig["fast"] = fast
-    print("umsab_val macro-F1: " + " ".join(f"{k} {fast[k]:.3f}" for k in LANGS) + f" | avg {fast['avg']:.3f}")
-    print(f"hotel_aspect_dev_de sentence macro-F1 {fast['hotel_de']:.3f}; "
-          f"mixed flag precision {fast['mixed_precision']:.2f} recall {fast['mixed_recall']:.2f}")
+    print(
+        "umsab_val macro-F1: " + " ".join(f"{k} {fast[k]:.3f}" for k in LANGS) + f" | avg {fast['avg']:.3f}"
+    )
+    print(
+        f"hotel_aspect_dev_de sentence macro-F1 {fast['hotel_de']:.3f}; "
+        f"mixed flag precision {fast['mixed_precision']:.2f} recall {fast['mixed_recall']:.2f}"
+    )
     if app:
         counts = {lab: sum(1 for _, g in app if g == lab) for lab in LABELS}
-        print(f"English app-review sentences (held out from training and selection; {len(app)}: "
-              f"{counts}) macro-F1 {fast['app_en']:.3f}, accuracy {fast['app_en_accuracy']:.3f}")
+        print(
+            f"English app-review sentences (held out from training and selection; {len(app)}: "
+            f"{counts}) macro-F1 {fast['app_en']:.3f}, accuracy {fast['app_en_accuracy']:.3f}"
+        )
 
     sizes = dict(threads=args.threads, batch_size=args.batch_size, max_length=args.max_length)
     if not args.skip_variants:
         fp32 = variant(args.model, bf16=False, **sizes)
         fig["fp32"] = scores(fp32, um_val, hotel_dev, app)
-        print(f"fp32 path: avg {fig['fp32']['avg']:.3f} de {fig['fp32']['de']:.3f} hotel {fig['fp32']['hotel_de']:.3f}")
+        print(
+            f"fp32 path: avg {fig['fp32']['avg']:.3f} de {fig['fp32']['de']:.3f} hotel {fig['fp32']['hotel_de']:.3f}"
+        )
         del fp32
 
         q = variant(args.model, quantize=True, **sizes)
         fig["int8"] = scores(q, um_val, hotel_dev, app)
-        print(f"int8 path: avg {fig['int8']['avg']:.3f} de {fig['int8']['de']:.3f} hotel {fig['int8']['hotel_de']:.3f}")
+        print(
+            f"int8 path: avg {fig['int8']['avg']:.3f} de {fig['int8']['de']:.3f} hotel {fig['int8']['hotel_de']:.3f}"
+        )
 
     texts = mixed_texts(data, args.n)
     chars = sum(map(len, texts)) / len(texts)
@@ -176,21 +205,29 @@ def main(argv=None) -> dict:
     t0 = time.perf_counter()
     fast_res = model.predict(texts)
     fig["fast_tps"] = len(texts) / (time.perf_counter() - t0)
-    print(f"throughput on {len(texts)} mixed texts (mean {chars:.0f} chars): brandpulse {fig['fast_tps']:.1f} texts/s")
+    print(
+        f"throughput on {len(texts)} mixed texts (mean {chars:.0f} chars): brandpulse {fig['fast_tps']:.1f} texts/s"
+    )
     if not args.skip_naive:
         from transformers import pipeline
 
-        plain = variant(args.model, bf16=False, **sizes).model  # the naive baseline runs the fp32 model as loaded
+        plain = variant(
+            args.model, bf16=False, **sizes
+        ).model  # the naive baseline runs the fp32 model as loaded
         pipe = pipeline("text-classification", model=plain, tokenizer=model.tokenizer, device=-1)
         t0 = time.perf_counter()
         naive = pipe(texts, batch_size=1, truncation=True, max_length=args.max_length)
         fig["naive_tps"] = len(texts) / (time.perf_counter() - t0)
         id2 = {v: k for k, v in plain.config.label2id.items()}
-        naive_labels = [n["label"] if n["label"] in LABELS else id2.get(n["label"], n["label"]) for n in naive]
+        naive_labels = [
+            n["label"] if n["label"] in LABELS else id2.get(n["label"], n["label"]) for n in naive
+        ]
         fig["agreement"] = sum(a == b.label for a, b in zip(naive_labels, fast_res)) / len(texts)
         fig["ratio"] = fig["fast_tps"] / fig["naive_tps"]
-        print(f"naive pipeline (batch 1) {fig['naive_tps']:.1f} texts/s -> ratio {fig['ratio']:.2f}x; "
-              f"label agreement {fig['agreement']*100:.1f} %")
+        print(
+            f"naive pipeline (batch 1) {fig['naive_tps']:.1f} texts/s -> ratio {fig['ratio']:.2f}x; "
+            f"label agreement {fig['agreement'] * 100:.1f} %"
+        )
     fig["peak_rss_mb"] = peak_mb()
     print(f"peak RSS {fig['peak_rss_mb']:.0f} MB")
 
@@ -205,26 +242,46 @@ def main(argv=None) -> dict:
 
 
 def card_text(fig: dict, args, chars: float) -> str:
-    lines = [f"Measured by `python -m bench.sentiment --write-card` ({args.threads} threads, torch {fig['torch']}, "
-             f"{fig['cpu_count']}-core machine shared with other work, so absolute rates vary):", ""]
+    lines = [
+        f"Measured by `python -m bench.sentiment --write-card` ({args.threads} threads, torch {fig['torch']}, "
+        f"{fig['cpu_count']}-core machine shared with other work, so absolute rates vary):",
+        "",
+    ]
     lines.append("| path | umsab avg | de | hotel de | app reviews en (held out) |")
     lines.append("|---|---|---|---|---|")
-    for key, name in (("fp32", "fp32"), ("fast", "bf16 weights (default where supported)"), ("int8", "int8 dynamic (`quantize: true`)")):
+    for key, name in (
+        ("fp32", "fp32"),
+        ("fast", "bf16 weights (default where supported)"),
+        ("int8", "int8 dynamic (`quantize: true`)"),
+    ):
         if key in fig:
             f = fig[key]
             app = f"{f['app_en']:.3f}" if "app_en" in f else "-"
             lines.append(f"| {name} | {f['avg']:.3f} | {f['de']:.3f} | {f['hotel_de']:.3f} | {app} |")
     lines.append("")
-    lines.append(f"- Throughput on {args.n} mixed texts (half tweets, half multi-paragraph reviews; mean {chars:.0f} "
-                 f"characters), max_length {args.max_length}, batch {args.batch_size}: brandpulse **{fig['fast_tps']:.1f} texts/s**"
-                 + (f" vs naive `pipeline(\"text-classification\")` batch 1 {fig['naive_tps']:.1f} texts/s = "
-                    f"**{fig['ratio']:.1f}x** (same labels for {fig['agreement']*100:.1f} %)" if "ratio" in fig else "") + ".")
-    lines.append(f"- First-use build (wheel + committed weights -> cache, with checksum and smoke prediction): "
-                 f"{fig['build_s']:.1f} s; later loads from the cache: {fig['cached_load_s']:.1f} s.")
-    lines.append(f"- Memory: RSS {fig['rss_after_load_mb']:.0f} MB after loading; peak {fig['peak_rss_mb']:.0f} MB for the "
-                 "whole bench (two model copies and the naive pipeline included).")
+    lines.append(
+        f"- Throughput on {args.n} mixed texts (half tweets, half multi-paragraph reviews; mean {chars:.0f} "
+        f"characters), max_length {args.max_length}, batch {args.batch_size}: brandpulse **{fig['fast_tps']:.1f} texts/s**"
+        + (
+            f' vs naive `pipeline("text-classification")` batch 1 {fig["naive_tps"]:.1f} texts/s = '
+            f"**{fig['ratio']:.1f}x** (same labels for {fig['agreement'] * 100:.1f} %)"
+            if "ratio" in fig
+            else ""
+        )
+        + "."
+    )
+    lines.append(
+        f"- First-use build (wheel + committed weights -> cache, with checksum and smoke prediction): "
+        f"{fig['build_s']:.1f} s; later loads from the cache: {fig['cached_load_s']:.1f} s."
+    )
+    lines.append(
+        f"- Memory: RSS {fig['rss_after_load_mb']:.0f} MB after loading; peak {fig['peak_rss_mb']:.0f} MB for the "
+        "whole bench (two model copies and the naive pipeline included)."
+    )
     f = fig["fast"]
-    lines.append(f"- `mixed` flag on hotel_aspect_dev_de: precision {f['mixed_precision']:.2f}, recall {f['mixed_recall']:.2f}.")
+    lines.append(
+        f"- `mixed` flag on hotel_aspect_dev_de: precision {f['mixed_precision']:.2f}, recall {f['mixed_recall']:.2f}."
+    )
     return "\n".join(lines)
 
 

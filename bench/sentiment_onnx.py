@@ -12,6 +12,7 @@ dynamic padding, calibration and the text cache are brandpulse's own in every ro
 Prints macro-F1 on umsab_val (avg, German) and hotel dev sentences, and texts/second on the
 2,000 mixed-length texts of bench.sentiment, next to the shipped torch bf16 path and torch fp32.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,9 +41,16 @@ def export(model: S.SentimentModel, path: Path) -> None:
     dims = {0: "batch", 1: "tokens"}
     # a copy: tracing for export leaves the module changed (slower, other predictions afterwards)
     module = Logits(copy.deepcopy(model.model).float().eval())
-    torch.onnx.export(module, (enc["input_ids"], enc["attention_mask"]), str(path), dynamo=False, opset_version=17,
-                      input_names=["input_ids", "attention_mask"], output_names=["logits"],
-                      dynamic_axes={"input_ids": dims, "attention_mask": dims, "logits": {0: "batch"}})
+    torch.onnx.export(
+        module,
+        (enc["input_ids"], enc["attention_mask"]),
+        str(path),
+        dynamo=False,
+        opset_version=17,
+        input_names=["input_ids", "attention_mask"],
+        output_names=["logits"],
+        dynamic_axes={"input_ids": dims, "attention_mask": dims, "logits": {0: "batch"}},
+    )
 
 
 def onnx_variant(base: S.SentimentModel, path: Path, threads: int, tag: str) -> S.SentimentModel:
@@ -77,8 +85,9 @@ def throughput(model: S.SentimentModel, texts: list[str]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data-dir", type=Path,
-                    default=Path(__file__).resolve().parents[2] / "shared/datasets/sentiment")
+    ap.add_argument(
+        "--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared/datasets/sentiment"
+    )
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--n", type=int, default=2000, help="mixed texts for the throughput")
     args = ap.parse_args(argv)
@@ -100,17 +109,23 @@ def main(argv: list[str] | None = None) -> int:
         plain, int8 = Path(tmp) / "model.onnx", Path(tmp) / "model.int8.onnx"
         export(fp32, plain)
         quantize_dynamic(str(plain), str(int8), weight_type=QuantType.QInt8, per_channel=True)
-        rows = [("torch bf16 (shipped)", shipped), ("torch fp32", fp32),
-                ("onnxruntime fp32", onnx_variant(fp32, plain, args.threads, "onnx")),
-                ("onnxruntime int8", onnx_variant(fp32, int8, args.threads, "onnx-int8"))]
+        rows = [
+            ("torch bf16 (shipped)", shipped),
+            ("torch fp32", fp32),
+            ("onnxruntime fp32", onnx_variant(fp32, plain, args.threads, "onnx")),
+            ("onnxruntime int8", onnx_variant(fp32, int8, args.threads, "onnx-int8")),
+        ]
         print(f"{'path':<22} {'umsab avg':>9} {'de':>6} {'hotel':>6} {'texts/s':>8}")
         base_tps = None
         for name, model in rows:
             f = scores(model, um_val, hotel_dev)
             tps = throughput(model, texts)
             base_tps = base_tps or tps
-            print(f"{name:<22} {f['avg']:>9.3f} {f['de']:>6.3f} {f['hotel_de']:>6.3f} {tps:>8.1f}"
-                  f"  ({tps / base_tps:.2f}x the shipped path)", flush=True)
+            print(
+                f"{name:<22} {f['avg']:>9.3f} {f['de']:>6.3f} {f['hotel_de']:>6.3f} {tps:>8.1f}"
+                f"  ({tps / base_tps:.2f}x the shipped path)",
+                flush=True,
+            )
     return 0
 
 

@@ -23,12 +23,18 @@ from __future__ import annotations
 import argparse
 import random
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from bench.topics import (
-    EN_SETS, HOTEL_CATEGORIES, ROOT, SHARED, en_half, read_jsonl, taxonomy_from,
+    EN_SETS,
+    HOTEL_CATEGORIES,
+    ROOT,
+    SHARED,
+    en_half,
+    read_jsonl,
+    taxonomy_from,
 )
 
 Labels = list[set[str]]
@@ -92,9 +98,14 @@ def embedder(threads: int = 2):
         vectors = np.zeros((len(texts), encoder.config.hidden_size), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
-                idx = order[start:start + batch_size]
-                enc = tokenizer([f"query: {texts[i]}" for i in idx], padding=True, truncation=True,
-                                max_length=128, return_tensors="pt")
+                idx = order[start : start + batch_size]
+                enc = tokenizer(
+                    [f"query: {texts[i]}" for i in idx],
+                    padding=True,
+                    truncation=True,
+                    max_length=128,
+                    return_tensors="pt",
+                )
                 hidden = encoder(**enc).last_hidden_state
                 mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
@@ -104,8 +115,9 @@ def embedder(threads: int = 2):
     return embed
 
 
-def compare(name: str, train: list[dict], evaluation: list[dict], keyword_hits: Labels,
-            category_of, embed) -> list[tuple[str, str, float]]:
+def compare(
+    name: str, train: list[dict], evaluation: list[dict], keyword_hits: Labels, category_of, embed
+) -> list[tuple[str, str, float]]:
     def gold(rows):
         return [{category_of(a["category"]) for a in r["aspects"]} for r in rows]
 
@@ -115,13 +127,21 @@ def compare(name: str, train: list[dict], evaluation: list[dict], keyword_hits: 
     for k in (10, 20):
         knn = knn_topics(sim, train_labels, k, 0.5)
         rows.append((name, f"kNN all {len(train)} labelled, k={k} >=50%, alone", micro_f1(knn, eval_labels)))
-        rows.append((name, f"kNN all {len(train)} labelled, k={k} >=50%, union", micro_f1(union(keyword_hits, knn), eval_labels)))
+        rows.append(
+            (
+                name,
+                f"kNN all {len(train)} labelled, k={k} >=50%, union",
+                micro_f1(union(keyword_hits, knn), eval_labels),
+            )
+        )
     for n in (10, 30):
         for threshold in (0.88, 0.90):
             ex = example_topics(sim, pick_examples(train_labels, n), threshold)
             label = f"{n} examples/topic, cos>={threshold:.2f}"
             rows.append((name, f"{label}, union", micro_f1(union(keyword_hits, ex), eval_labels)))
-            rows.append((name, f"{label}, where no keyword", micro_f1(where_empty(keyword_hits, ex), eval_labels)))
+            rows.append(
+                (name, f"{label}, where no keyword", micro_f1(where_empty(keyword_hits, ex), eval_labels))
+            )
     return rows
 
 
@@ -135,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     _, hotel = taxonomy_from(ROOT / "bench" / "hotel_watchlist.yaml")
     de_train = read_jsonl(SHARED / "hotel_aspect_train_de.jsonl")
     de_dev = read_jsonl(SHARED / "hotel_aspect_dev_de.jsonl")
-    de_hits = [{HOTEL_CATEGORIES.get(h.topic, h.topic) for h in hotel.analyse(r["text"], "de")} for r in de_dev]
+    de_hits = [
+        {HOTEL_CATEGORIES.get(h.topic, h.topic) for h in hotel.analyse(r["text"], "de")} for r in de_dev
+    ]
     rows = compare("de hotel dev", de_train, de_dev, de_hits, lambda c: c, embed)
 
     _, apps = taxonomy_from(ROOT / "bench" / "app_watchlist.yaml")

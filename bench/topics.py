@@ -53,7 +53,7 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def en_half(row: dict) -> str:
-    """"tune" or "report": a stable split by review, so one review's sentences stay together."""
+    """ "tune" or "report": a stable split by review, so one review's sentences stay together."""
     key = row.get("review_id") or row["text"]
     return "tune" if int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "report"
 
@@ -157,8 +157,12 @@ def throughput(model, taxonomy_path: Path, rows: list[dict], n: int) -> float:
         now = "2026-11-20T10:00:00+00:00"
         arc.add_mentions(
             {
-                "source": "bench", "external_id": str(i), "text": rows[i % len(rows)]["text"] + f" ({i})",
-                "published_at": now, "fetched_at": now, "brand": wl.brands[0].name,
+                "source": "bench",
+                "external_id": str(i),
+                "text": rows[i % len(rows)]["text"] + f" ({i})",
+                "published_at": now,
+                "fetched_at": now,
+                "brand": wl.brands[0].name,
                 "content_hash": f"h{i}",
             }
             for i in range(n)
@@ -174,11 +178,19 @@ def throughput(model, taxonomy_path: Path, rows: list[dict], n: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", default="dev", choices=["train", "dev"], help="German split")
-    ap.add_argument("--en-split", default="report", choices=["tune", "report", "all"],
-                    help="English half (by review hash; default: report, the held-out figure); "
-                         "refine app_watchlist.yaml on tune only")
-    ap.add_argument("--en-set", default="all", choices=sorted(EN_SETS) + ["all"],
-                    help="English sentence file: gp (Google Play, Twitter app), as (App Store, Google app)")
+    ap.add_argument(
+        "--en-split",
+        default="report",
+        choices=["tune", "report", "all"],
+        help="English half (by review hash; default: report, the held-out figure); "
+        "refine app_watchlist.yaml on tune only",
+    )
+    ap.add_argument(
+        "--en-set",
+        default="all",
+        choices=sorted(EN_SETS) + ["all"],
+        help="English sentence file: gp (Google Play, Twitter app), as (App Store, Google app)",
+    )
     ap.add_argument("--lang", default="both", choices=["de", "en", "both"])
     ap.add_argument("--model", default="embedded")
     ap.add_argument("--no-model", action="store_true", help="topics only")

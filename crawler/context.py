@@ -36,6 +36,8 @@ class ParsedPage:
     errors: list[str] = field(default_factory=list)
     next: Any = None
     notes: list[str] = field(default_factory=list)
+    #: reviews that carry a rating but no text: not errors, not (yet) stored mentions
+    rating_only: int = 0
 
 
 @dataclass
@@ -49,6 +51,7 @@ class RunCounters:
     pages_ok: int = 0
     responses: int = 0  # 2xx responses, readable or not
     duplicates: int = 0
+    items_rating_only: int = 0  # star ratings without text (not stored yet)
     messages: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -111,8 +114,7 @@ class CrawlContext:
     # ------------------------------------------------------------------ items
     def to_row(self, fields: dict) -> dict:
         """Validate parsed fields into an archive row (raises ValueError with a reason)."""
-        data = {**fields, "source": self.source_type, "source_key": self.source_key,
-                "brand": self.brand.name}
+        data = {**fields, "source": self.source_type, "source_key": self.source_key, "brand": self.brand.name}
         try:
             m = MentionIn.model_validate(data)
         except ValidationError as exc:
@@ -154,6 +156,7 @@ class CrawlContext:
         c.pages_ok += 1
         c.responses += 1
         c.notes.extend(page.notes)
+        c.items_rating_only += page.rating_only
         for err in page.errors:
             self.parse_error(url, err)
         rows, fresh = [], False
@@ -198,8 +201,9 @@ class CrawlContext:
             self.counters.messages.append(f"HTTP error at {url}: {reason}")
 
     def save_cursor(self, token: str | None = None) -> None:
-        self.archive.set_cursor(self.brand.name, self.source_key, token,
-                                iso(self.newest) if self.newest else None)
+        self.archive.set_cursor(
+            self.brand.name, self.source_key, token, iso(self.newest) if self.newest else None
+        )
 
     def yielded_before(self) -> bool:
         row = self.archive.conn.execute(
@@ -212,18 +216,25 @@ class CrawlContext:
     def summary(self) -> dict:
         """The ``crawl_runs`` columns for this run (status decided by the caller)."""
         c = self.counters
-        layout_suspect = (c.responses > 0 and c.items_parsed == 0
-                          and (c.parse_errors > 0 or not self.empty_is_normal)
-                          and self.yielded_before())
+        layout_suspect = (
+            c.responses > 0
+            and c.items_parsed == 0
+            and (c.parse_errors > 0 or not self.empty_is_normal)
+            and self.yielded_before()
+        )
         message_parts = list(c.messages)
         if layout_suspect:
-            message_parts.insert(0, "no items parsed although this source yielded items before: "
-                                    "its page layout or API probably changed")
+            message_parts.insert(
+                0,
+                "no items parsed although this source yielded items before: "
+                "its page layout or API probably changed",
+            )
         message_parts.extend(c.notes[:3])
         return {
             "items_new": c.items_new,
             "items_seen": c.items_seen,
             "items_irrelevant": c.items_irrelevant,
+            "items_rating_only": c.items_rating_only,
             "parse_errors": c.parse_errors,
             "http_errors": c.http_errors,
             "duration_s": round(time.monotonic() - self.started, 3),

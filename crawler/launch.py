@@ -63,16 +63,21 @@ def skip_reason(source: Any) -> str | None:
     return None
 
 
-def selected_sources(wl: Watchlist, *, source_type: str | None = None,
-                     brand: str | None = None) -> list[tuple[Any, Any]]:
+def selected_sources(
+    wl: Watchlist, *, source_type: str | None = None, brand: str | None = None
+) -> list[tuple[Any, Any]]:
     """(brand, source) pairs to crawl; KeyError/ValueError for an unknown brand or type."""
     from monitor.core.config import SOURCE_TYPES
 
     if source_type is not None and source_type not in SOURCE_TYPES:
         raise ValueError(f"unknown source type {source_type!r}; expected one of: {', '.join(SOURCE_TYPES)}")
     brands = [wl.brand(brand)] if brand else wl.brands
-    return [(b, s) for b in brands for s in b.sources
-            if s.enabled and (source_type is None or s.type == source_type)]
+    return [
+        (b, s)
+        for b in brands
+        for s in b.sources
+        if s.enabled and (source_type is None or s.type == source_type)
+    ]
 
 
 def _config_file(wl: Watchlist, tmpdir: Path) -> Path:
@@ -89,11 +94,19 @@ def _config_file(wl: Watchlist, tmpdir: Path) -> Path:
 def _outcome(archive: Archive, run_id: int) -> CrawlOutcome:
     row = archive.db["crawl_runs"].get(run_id)
     return CrawlOutcome(
-        run_id=run_id, brand=row["brand"], source_type=row["spider"], source_key=row["source_key"],
-        status=row["status"], items_new=row["items_new"], items_seen=row["items_seen"],
-        items_irrelevant=row["items_irrelevant"], parse_errors=row["parse_errors"],
-        http_errors=row["http_errors"], duration_s=row["duration_s"],
-        layout_suspect=bool(row["layout_suspect"]), message=row["message"],
+        run_id=run_id,
+        brand=row["brand"],
+        source_type=row["spider"],
+        source_key=row["source_key"],
+        status=row["status"],
+        items_new=row["items_new"],
+        items_seen=row["items_seen"],
+        items_irrelevant=row["items_irrelevant"],
+        parse_errors=row["parse_errors"],
+        http_errors=row["http_errors"],
+        duration_s=row["duration_s"],
+        layout_suspect=bool(row["layout_suspect"]),
+        message=row["message"],
     )
 
 
@@ -110,16 +123,35 @@ def _kill(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def crawl_one(wl: Watchlist, archive: Archive, brand: Any, source: Any, *, timeout_s: float,
-              config_path: Path, log_dir: Path) -> CrawlOutcome:
+def crawl_one(
+    wl: Watchlist,
+    archive: Archive,
+    brand: Any,
+    source: Any,
+    *,
+    timeout_s: float,
+    config_path: Path,
+    log_dir: Path,
+) -> CrawlOutcome:
     """Run ``python -m crawler.run`` for one source and make sure its run row is final."""
     run_id = archive.start_run("crawl_runs", spider=source.type, source_key=source.key, brand=brand.name)
     reason = skip_reason(source)
     if reason:
         archive.finish_run("crawl_runs", run_id, status="skipped", message=reason, duration_s=0.0)
         return _outcome(archive, run_id)
-    cmd = [sys.executable, "-m", "crawler.run", "--config", str(config_path), "--brand", brand.name,
-           "--source-key", source.key, "--run-id", str(run_id)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "crawler.run",
+        "--config",
+        str(config_path),
+        "--brand",
+        brand.name,
+        "--source-key",
+        source.key,
+        "--run-id",
+        str(run_id),
+    ]
     log_path = log_dir / f"run-{run_id}.log"
     started = time.monotonic()
     with log_path.open("w+", encoding="utf-8") as log:
@@ -134,17 +166,33 @@ def crawl_one(wl: Watchlist, archive: Archive, brand: Any, source: Any, *, timeo
     duration = round(time.monotonic() - started, 3)
     row = archive.db["crawl_runs"].get(run_id)
     if rc is None:
-        archive.finish_run("crawl_runs", run_id, status="timeout", duration_s=duration,
-                           message=f"killed after {timeout_s:g}s (crawler.timeout_minutes); "
-                                   "items stored before the kill are kept")
+        archive.finish_run(
+            "crawl_runs",
+            run_id,
+            status="timeout",
+            duration_s=duration,
+            message=f"killed after {timeout_s:g}s (crawler.timeout_minutes); "
+            "items stored before the kill are kept",
+        )
     elif row["status"] == "running":  # the child died before recording its outcome
-        archive.finish_run("crawl_runs", run_id, status="failed", duration_s=duration,
-                           message=f"crawler exited with status {rc}:\n{tail}".strip())
+        archive.finish_run(
+            "crawl_runs",
+            run_id,
+            status="failed",
+            duration_s=duration,
+            message=f"crawler exited with status {rc}:\n{tail}".strip(),
+        )
     return _outcome(archive, run_id)
 
 
-def run_crawl(wl: Watchlist, *, source_type: str | None = None, brand: str | None = None,
-              timeout_s: float | None = None, archive: Archive | None = None) -> list[CrawlOutcome]:
+def run_crawl(
+    wl: Watchlist,
+    *,
+    source_type: str | None = None,
+    brand: str | None = None,
+    timeout_s: float | None = None,
+    archive: Archive | None = None,
+) -> list[CrawlOutcome]:
     """Crawl every enabled source (optionally one type / one brand), one after the other."""
     pairs = selected_sources(wl, source_type=source_type, brand=brand)
     limit = timeout_s if timeout_s is not None else wl.crawler.timeout_minutes * 60
@@ -153,8 +201,10 @@ def run_crawl(wl: Watchlist, *, source_type: str | None = None, brand: str | Non
     try:
         with tempfile.TemporaryDirectory(prefix="brandpulse-crawl-") as tmp:
             config_path = _config_file(wl, Path(tmp))
-            return [crawl_one(wl, arc, b, s, timeout_s=limit, config_path=config_path, log_dir=Path(tmp))
-                    for b, s in pairs]
+            return [
+                crawl_one(wl, arc, b, s, timeout_s=limit, config_path=config_path, log_dir=Path(tmp))
+                for b, s in pairs
+            ]
     finally:
         if own:
             arc.close()
@@ -180,9 +230,24 @@ def source_health(archive: Archive) -> list[dict]:
         ORDER BY r.brand, r.spider, r.source_key
         """
     ).fetchall()
-    keys = ("brand", "source_type", "source_key", "last_run", "finished_at", "status", "items_new",
-            "items_seen", "items_irrelevant", "parse_errors", "http_errors", "duration_s",
-            "layout_suspect", "message", "last_ok_at", "items_total")
+    keys = (
+        "brand",
+        "source_type",
+        "source_key",
+        "last_run",
+        "finished_at",
+        "status",
+        "items_new",
+        "items_seen",
+        "items_irrelevant",
+        "parse_errors",
+        "http_errors",
+        "duration_s",
+        "layout_suspect",
+        "message",
+        "last_ok_at",
+        "items_total",
+    )
     out = []
     for r in rows:
         d = dict(zip(keys, r))

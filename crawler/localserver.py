@@ -25,10 +25,10 @@ from __future__ import annotations
 import mimetypes
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Mapping, Sequence, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 __all__ = ["FixtureServer", "Hit", "Route", "RouteSpec", "RouteTable", "normalise_target"]
@@ -45,13 +45,17 @@ class Route:
     content_type: str | None = None
 
     @classmethod
-    def too_many(cls, retry_after: float | str = 1) -> "Route":
+    def too_many(cls, retry_after: float | str = 1) -> Route:
         """A 429 rate-limit answer carrying ``Retry-After`` (seconds or an HTTP date)."""
-        return cls(body="rate limited", status=429, headers={"Retry-After": str(retry_after)},
-                   content_type="text/plain")
+        return cls(
+            body="rate limited",
+            status=429,
+            headers={"Retry-After": str(retry_after)},
+            content_type="text/plain",
+        )
 
     @classmethod
-    def malformed(cls, content_type: str = "application/json") -> "Route":
+    def malformed(cls, content_type: str = "application/json") -> Route:
         """A 200 answer whose body is truncated garbage in the announced format."""
         return cls(body='{"feed": {"entry": [{"id": ', content_type=content_type)
 
@@ -91,7 +95,7 @@ class Hit:
         return dict(parse_qsl(urlsplit(self.target).query, keep_blank_values=True))
 
 
-RouteSpec = Union[Route, Sequence[Route], Callable[[Hit], Route]]
+RouteSpec = Route | Sequence[Route] | Callable[[Hit], Route]
 
 
 def normalise_target(target: str) -> str:
@@ -131,7 +135,7 @@ class FixtureServer:
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "FixtureServer":
+    def start(self) -> FixtureServer:
         handler = _make_handler(self)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
@@ -145,7 +149,7 @@ class FixtureServer:
             self._httpd.server_close()
             self._httpd = None
 
-    def __enter__(self) -> "FixtureServer":
+    def __enter__(self) -> FixtureServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

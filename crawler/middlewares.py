@@ -62,8 +62,9 @@ class RetryAfterMiddleware(RetryMiddleware):
             return response
         delay = self.delay_for(request, response)
         if delay is None:
-            log.warning("%s asks to wait longer than RETRY_AFTER_MAX; giving up on %s",
-                        response.status, request.url)
+            log.warning(
+                "%s asks to wait longer than RETRY_AFTER_MAX; giving up on %s", response.status, request.url
+            )
             return response
         retry = self._retry(request, response_status_message(response.status))
         if retry is None:

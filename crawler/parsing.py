@@ -1,11 +1,13 @@
-"""Small helpers the parsers share: HTML to text, rating scales, JSON with prefixes."""
+"""Small helpers the parsers share: HTML to text, rating scales, dates, JSON with prefixes."""
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
+import dateparser
 from w3lib.html import remove_tags, replace_entities
 
 _BLOCK = re.compile(r"<\s*(br|/p|/div|/li|p)\b[^>]*>", re.IGNORECASE)
@@ -24,16 +26,53 @@ def html_to_text(html: str | None) -> str:
 
 
 def rating_1_to_5(value: Any, best: Any = 5, worst: Any = 1) -> float | None:
-    """Map a rating on any scale (e.g. 0..10, 1..100) onto 1..5; None when not a number."""
+    """Map a rating on any scale (e.g. 0..10, 1..100) onto 1..5; None when not a number.
+
+    A value outside its own scale is "no rating", not the nearest star: shops render
+    ``ratingValue: "0"`` (schema.org's default ``worstRating`` is 1) for reviews nobody rated,
+    and clamping that to 1 star would invent the harshest verdict."""
     try:
-        v, hi, lo = float(value), float(best if best not in (None, "") else 5), float(
-            worst if worst not in (None, "") else 1)
+        v, hi, lo = (
+            float(value),
+            float(best if best not in (None, "") else 5),
+            float(worst if worst not in (None, "") else 1),
+        )
     except (TypeError, ValueError):
         return None
-    if hi <= lo:
+    if hi <= lo or not lo <= v <= hi:
         return None
-    v = min(max(v, lo), hi)
     return round(1 + (v - lo) * 4 / (hi - lo), 3)
+
+
+#: "24.10.2011", "5.3.24": dotted numeric dates are day-first wherever they are written.
+_DOTTED_DATE = re.compile(r"^\s*\d{1,2}\.\s*\d{1,2}\.\s*\d{2,4}\b")
+_DATE_SETTINGS = {
+    "TIMEZONE": "UTC", "TO_TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True,
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    # "vor 2 Tagen" means another day at every crawl: better undated than drifting
+    "PARSERS": ["timestamp", "custom-formats", "absolute-time", "no-spaces-time"],
+}
+
+
+def iso_utc(value: Any) -> str | None:
+    """A date as sites write it -> ``YYYY-MM-DDTHH:MM:SSZ`` (UTC); None when unreadable.
+
+    ISO 8601 takes the fast path; anything else ("October 24, 2011", "24.10.2011",
+    "24. Oktober 2011") goes to dateparser. Values without a zone are taken as UTC; a date
+    missing its day or year, or a relative one, is unreadable rather than guessed."""
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return None
+    try:
+        dt: datetime | None = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        settings = {**_DATE_SETTINGS, **({"DATE_ORDER": "DMY"} if _DOTTED_DATE.match(text) else {})}
+        dt = dateparser.parse(text, settings=settings)
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def load_json(data: bytes | str) -> Any:

@@ -19,7 +19,7 @@ class ArchivePipeline:
         self.batch: list[dict] = []
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> "ArchivePipeline":
+    def from_crawler(cls, crawler: Any) -> ArchivePipeline:
         return cls(crawler)
 
     @property

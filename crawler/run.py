@@ -40,27 +40,39 @@ def crawl_status(ctx: Any) -> str:
     return "ok"
 
 
-def run_source(wl: Any, brand: Any, source: Any, archive: Archive, *, run_id: int | None = None,
-               settings: dict | None = None) -> dict:
+def run_source(
+    wl: Any,
+    brand: Any,
+    source: Any,
+    archive: Archive,
+    *,
+    run_id: int | None = None,
+    settings: dict | None = None,
+) -> dict:
     """Crawl one source with the real Scrapy engine; returns the finished crawl_runs values."""
     from scrapy.crawler import CrawlerProcess
 
     from crawler.context import CrawlContext
     from crawler.settings import for_watchlist
     from crawler.spiders import SPIDERS
-
     from monitor.privacy.erasure import MissingKey
 
     if run_id is None:
-        run_id = archive.start_run("crawl_runs", spider=source.type, source_key=source.key,
-                                   brand=brand.name)
+        run_id = archive.start_run("crawl_runs", spider=source.type, source_key=source.key, brand=brand.name)
     try:
         ctx = CrawlContext(wl, brand, source, archive)
     except (MissingKey, ValueError) as exc:  # no pseudonym key; a malformed brand query
         result = {"status": "failed", "message": f"{type(exc).__name__}: {exc}", "duration_s": 0.0}
         archive.finish_run("crawl_runs", run_id, **result)
-        return {"id": run_id, "items_new": 0, "items_seen": 0, "items_irrelevant": 0,
-                "parse_errors": 0, "http_errors": 0, **result}
+        return {
+            "id": run_id,
+            "items_new": 0,
+            "items_seen": 0,
+            "items_irrelevant": 0,
+            "parse_errors": 0,
+            "http_errors": 0,
+            **result,
+        }
     values = {**for_watchlist(wl.crawler), **(settings or {})}
     try:
         process = CrawlerProcess(values)
@@ -69,8 +81,11 @@ def run_source(wl: Any, brand: Any, source: Any, archive: Archive, *, run_id: in
         result = {**ctx.summary(), "status": crawl_status(ctx)}
     except Exception as exc:  # noqa: BLE001 - the run record must say what went wrong
         logging.getLogger(__name__).exception("crawl of %s failed", source.key)
-        result = {**ctx.summary(), "status": "failed",
-                  "message": f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"}
+        result = {
+            **ctx.summary(),
+            "status": "failed",
+            "message": f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}",
+        }
     archive.finish_run("crawl_runs", run_id, **result)
     return {"id": run_id, **result}
 
@@ -94,13 +109,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     archive = Archive.open(wl.archive_path)
     try:
-        result = run_source(wl, brand, source, archive, run_id=args.run_id,
-                            settings={"LOG_LEVEL": args.log_level})
+        result = run_source(
+            wl, brand, source, archive, run_id=args.run_id, settings={"LOG_LEVEL": args.log_level}
+        )
     finally:
         archive.close()
-    print(f"{source.key}: {result['status']} new={result['items_new']} seen={result['items_seen']} "
-          f"irrelevant={result['items_irrelevant']} parse_errors={result['parse_errors']} "
-          f"http_errors={result['http_errors']}", file=sys.stderr)
+    print(
+        f"{source.key}: {result['status']} new={result['items_new']} seen={result['items_seen']} "
+        f"irrelevant={result['items_irrelevant']} parse_errors={result['parse_errors']} "
+        f"http_errors={result['http_errors']}",
+        file=sys.stderr,
+    )
     return EXIT_OK if result["status"] == "ok" else EXIT_FAILED
 
 

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from helpers_digest import DAY, digest_watchlist, seed_full_day  # noqa: E402
+
 from monitor.core.archive import Archive  # noqa: E402
 from reports.pipeline import run_digest  # noqa: E402
 
@@ -43,11 +44,19 @@ def main() -> None:
                 seed_full_day(arc)
                 (result,) = run_digest(wl, arc, period=DAY, out=work / "digest.html")
             cmd = [
-                chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", f"--user-data-dir={work / 'profile'}",
-                "--hide-scrollbars", "--host-resolver-rules=MAP * ~NOTFOUND",
-                f"--window-size={width},{height}", f"--screenshot={out_dir / name}",
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={work / 'profile'}",
+                "--hide-scrollbars",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                f"--window-size={width},{height}",
+                f"--screenshot={out_dir / name}",
                 *(["--force-dark-mode", "--blink-settings=preferredColorScheme=0"] if dark else []),
                 result.html_path.as_uri(),
             ]

@@ -41,8 +41,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["aspect_label", "aspect_texts", "is_request", "rating_prior", "LABELS", "RATING_WEIGHT",
-           "REQUEST_CUES", "PRAISE_REQUEST_CUES", "POSITIVE_CUES"]
+__all__ = [
+    "aspect_label",
+    "aspect_texts",
+    "is_request",
+    "rating_prior",
+    "LABELS",
+    "RATING_WEIGHT",
+    "REQUEST_CUES",
+    "PRAISE_REQUEST_CUES",
+    "POSITIVE_CUES",
+]
 
 LABELS = ("negative", "neutral", "positive")
 
@@ -54,38 +63,88 @@ RATING_WEIGHT = 3.0
 # "would"/"sollte" also narrate ("it would crash every time", "das Zimmer sollte sauber sein").
 REQUEST_CUES: dict[str, tuple[str, ...]] = {
     "en": (
-        r"please", r"pls", r"plz",
+        r"please",
+        r"pls",
+        r"plz",
         r"(?:can|could|would|will) (?:you|u|they|we|twitter|the devs?|developers)",
-        r"i (?:wish|hope)", r"if only", r"i'?d (?:like|love)", r"i would (?:like|love)", r"would love",
+        r"i (?:wish|hope)",
+        r"if only",
+        r"i'?d (?:like|love)",
+        r"i would (?:like|love)",
+        r"would love",
         r"(?:i|we|users) (?:want|need)",
         r"(?:should|needs? to|ought to) (?:have|add|make|bring|allow|let|be able|give|include|fix)",
         r"would be (?:nice|great|good|awesome|helpful|appreciated|cool|better|lovely|amazing)",
         r"(?:it'?d|it would) be",
-        r"bring back", r"give us", r"let us", r"add (?:a|an|the|some|more|back)",
-        r"feature request", r"suggestions?", r"i suggest", r"(?:is|are) (?:necessary|needed)",
+        r"bring back",
+        r"give us",
+        r"let us",
+        r"add (?:a|an|the|some|more|back)",
+        r"feature request",
+        r"suggestions?",
+        r"i suggest",
+        r"(?:is|are) (?:necessary|needed)",
     ),
     "de": (
-        r"bitte", r"ich (?:wünsche|wünschte|hoffe)", r"wünschenswert", r"wünschen (?:würde|wir)",
+        r"bitte",
+        r"ich (?:wünsche|wünschte|hoffe)",
+        r"wünschenswert",
+        r"wünschen (?:würde|wir)",
         r"wäre(?:n)? (?:schön|toll|gut|super|nett|hilfreich|wünschenswert|besser|praktisch)",
-        r"würde(?:n)? (?:mich|uns) freuen", r"hätte(?:n)? (?:gern|gerne)", r"(?:sollte|könnte)(?:n)? man",
-        r"verbesserungsvorschlag", r"vorschlag", r"anregung",
+        r"würde(?:n)? (?:mich|uns) freuen",
+        r"hätte(?:n)? (?:gern|gerne)",
+        r"(?:sollte|könnte)(?:n)? man",
+        r"verbesserungsvorschlag",
+        r"vorschlag",
+        r"anregung",
     ),
 }
 # Praise words: a clause that praises *before* its request ("Frühstück wunderbar (ich wünschte
 # …)") is an evaluation with a wish attached, and keeps the model's label. Praise after the cue
 # belongs to the wish ("it would be a great feature") and does not count.
 POSITIVE_CUES: dict[str, tuple[str, ...]] = {
-    "en": (r"good", r"great", r"love", r"loved", r"awesome", r"amazing", r"excellent", r"perfect",
-           r"nice", r"best", r"fantastic", r"wonderful", r"brilliant"),
-    "de": (r"gut", r"gute[nmrs]?", r"super", r"toll(?:e[nmrs]?)?", r"wunderbar(?:e[nmrs]?)?",
-           r"schön(?:e[nmrs]?)?", r"perfekt(?:e[nmrs]?)?", r"klasse", r"hervorragend(?:e[nmrs]?)?",
-           r"ausgezeichnet(?:e[nmrs]?)?", r"lecker(?:e[nmrs]?)?", r"prima", r"empfehlenswert"),
+    "en": (
+        r"good",
+        r"great",
+        r"love",
+        r"loved",
+        r"awesome",
+        r"amazing",
+        r"excellent",
+        r"perfect",
+        r"nice",
+        r"best",
+        r"fantastic",
+        r"wonderful",
+        r"brilliant",
+    ),
+    "de": (
+        r"gut",
+        r"gute[nmrs]?",
+        r"super",
+        r"toll(?:e[nmrs]?)?",
+        r"wunderbar(?:e[nmrs]?)?",
+        r"schön(?:e[nmrs]?)?",
+        r"perfekt(?:e[nmrs]?)?",
+        r"klasse",
+        r"hervorragend(?:e[nmrs]?)?",
+        r"ausgezeichnet(?:e[nmrs]?)?",
+        r"lecker(?:e[nmrs]?)?",
+        r"prima",
+        r"empfehlenswert",
+    ),
 }
 # Requests that praise: thanks and encouragement keep the model's positive label.
 PRAISE_REQUEST_CUES: dict[str, tuple[str, ...]] = {
     "en": (r"thanks?", r"thank you", r"keep (?:it )?up", r"keep (?:up )?the (?:good|great)"),
-    "de": (r"danke", r"vielen dank", r"weiter so", r"macht weiter", r"bleib(?:t|en sie)? (?:so|auf diesem)",
-           r"nicht entgehen lassen"),
+    "de": (
+        r"danke",
+        r"vielen dank",
+        r"weiter so",
+        r"macht weiter",
+        r"bleib(?:t|en sie)? (?:so|auf diesem)",
+        r"nicht entgehen lassen",
+    ),
 }
 
 
@@ -133,8 +192,13 @@ def rating_prior(probs: dict[str, float], rating: float | None) -> dict[str, flo
     return {k: v / total for k, v in out.items()}
 
 
-def aspect_label(clause_result: Any, hit: Any, sentence_result: Any = None,
-                 lang: str | None = None, rating: float | None = None) -> tuple[str, float]:
+def aspect_label(
+    clause_result: Any,
+    hit: Any,
+    sentence_result: Any = None,
+    lang: str | None = None,
+    rating: float | None = None,
+) -> tuple[str, float]:
     """(label, score) of a topic hit from the sentiment of its clause (and sentence).
 
     Results are :class:`nlp.sentiment.SentimentResult`-like (``label``, ``score``, ``probs``);

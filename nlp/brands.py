@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 __all__ = ["BrandMatcher", "BrandQueryError", "compile_brand", "tokenize"]
 
@@ -78,7 +78,7 @@ class _Text:
     tokens: list[_Token]
 
     @classmethod
-    def of(cls, text: str) -> "_Text":
+    def of(cls, text: str) -> _Text:
         raw = _nfkc(text or "")
         return cls(raw, tokenize(raw))
 

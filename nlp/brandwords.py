@@ -15,8 +15,8 @@ appear word by word, never across punctuation other than a hyphen.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from nlp.lexicon import word_keys
 
@@ -39,7 +39,7 @@ class BrandWords:
     written: tuple[str, ...] = ()  # single-piece names as written, for German compound parts
 
     @classmethod
-    def of(cls, terms: Iterable[str]) -> "BrandWords":
+    def of(cls, terms: Iterable[str]) -> BrandWords:
         terms = [t for t in terms if t and t.strip()]
         names = {tuple(p.casefold() for word in t.split() for p in _pieces(word)) for t in terms}
         names.discard(())
@@ -104,7 +104,7 @@ class BrandWords:
                 if len(low) > len(name) + 2 and low.startswith(name.casefold()):
                     brand_keys, keys = word_keys(name, "de"), word_keys(piece, "de")
                     if len(keys) > len(brand_keys) and keys[: len(brand_keys)] == brand_keys:
-                        rest_of = piece[len(name):]
+                        rest_of = piece[len(name) :]
                         piece = rest_of.capitalize() if piece[:1].isupper() else rest_of
                         changed = True
                         break

@@ -10,6 +10,7 @@ Nothing here needs the network. ``build_tokenizer`` reproduces the original
 darts-clone double array, the format SentencePiece and ``tokenizers`` use) + ``" {2,}" -> " "``,
 ``WhitespaceSplit`` + ``Metaspace``, Unigram model, ``<s> ... </s>`` template.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,7 +41,7 @@ class E5File:
         """Return tensor ``name`` as float32 (dequantising Q4_0 blocks)."""
         _dtype, _n, off, nbytes = self.tensors[name]
         rows, cols = shape if len(shape) == 2 else (1, shape[0])
-        raw = self._buf[off:off + nbytes]
+        raw = self._buf[off : off + nbytes]
         if nbytes == rows * cols * 4:
             return np.frombuffer(raw, "<f4", rows * cols).reshape(shape).copy()
         nb = cols // Q4_BLOCK
@@ -100,12 +101,12 @@ def read_e5s1(path: str | Path | None = None) -> E5File:
     p += (n + 1) * 4
     scores = np.frombuffer(buf, "<f4", n, p).copy()
     p += n * 4
-    blob = buf[p:p + bloblen]
+    blob = buf[p : p + bloblen]
     p += bloblen
-    pieces = [blob[offs[i]:offs[i + 1]].decode("utf-8") for i in range(n)]
+    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n)]
     n_norm = take("i")
     nm_bytes = take("I")
-    nm = buf[p:p + nm_bytes]
+    nm = buf[p : p + nm_bytes]
     p += nm_bytes
     norm_map: dict[int, str] = {}
     q = 0
@@ -119,18 +120,20 @@ def read_e5s1(path: str | Path | None = None) -> E5File:
     tensors = {}
     for _ in range(ndir):
         nl = take("H")
-        name = buf[p:p + nl].decode()
+        name = buf[p : p + nl].decode()
         p += nl
         dtype = buf[p]
         p += 1
         cnt = take("I")
         off, nbytes = take("QQ")
         tensors[name] = (dtype, cnt, off, nbytes)
-    return E5File(path, header, pieces, scores, dict(bos=bos, eos=eos, pad=pad, unk=unk),
-                  norm_map, tensors, buf)
+    return E5File(
+        path, header, pieces, scores, dict(bos=bos, eos=eos, pad=pad, unk=unk), norm_map, tensors, buf
+    )
 
 
 # ----------------------------------------------------------------------------- tokenizer
+
 
 def build_charsmap(norm_map: dict[int, str]) -> bytes:
     """Compile a per-codepoint normalisation map into SentencePiece's ``precompiled_charsmap``.
@@ -183,8 +186,11 @@ def build_charsmap(norm_map: dict[int, str]) -> bytes:
         cand = next_free
         while True:
             base = cand ^ slots[0]
-            if base not in used_base and base > 0 and all(
-                    (base ^ c) < size and not used[base ^ c] for c in slots):
+            if (
+                base not in used_base
+                and base > 0
+                and all((base ^ c) < size and not used[base ^ c] for c in slots)
+            ):
                 break
             cand += 1
             while cand >= size or used[cand]:
@@ -227,14 +233,18 @@ def build_tokenizer(e5: E5File | None = None, model_max_length: int = 512):
     for i in (sp["bos"], sp["pad"], sp["eos"], sp["unk"], len(vocab) - 1):
         vocab[i] = (vocab[i][0], 0.0)
     tok = Tokenizer(Unigram(vocab, unk_id=sp["unk"], byte_fallback=False))
-    tok.normalizer = normalizers.Sequence([
-        normalizers.Precompiled(build_charsmap(e5.norm_map)),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.WhitespaceSplit(),
-        pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True),
-    ])
+    tok.normalizer = normalizers.Sequence(
+        [
+            normalizers.Precompiled(build_charsmap(e5.norm_map)),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.WhitespaceSplit(),
+            pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True),
+        ]
+    )
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     bos, eos = e5.pieces[sp["bos"]], e5.pieces[sp["eos"]]
     tok.post_processor = processors.TemplateProcessing(
@@ -243,28 +253,47 @@ def build_tokenizer(e5: E5File | None = None, model_max_length: int = 512):
         special_tokens=[(bos, sp["bos"]), (eos, sp["eos"])],
     )
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token=bos, eos_token=eos, sep_token=eos, cls_token=bos,
-        unk_token=e5.pieces[sp["unk"]], pad_token=e5.pieces[sp["pad"]],
-        mask_token=e5.pieces[-1], model_max_length=model_max_length,
+        tokenizer_object=tok,
+        bos_token=bos,
+        eos_token=eos,
+        sep_token=eos,
+        cls_token=bos,
+        unk_token=e5.pieces[sp["unk"]],
+        pad_token=e5.pieces[sp["pad"]],
+        mask_token=e5.pieces[-1],
+        model_max_length=model_max_length,
     )
     return fast
 
 
 # ----------------------------------------------------------------------------- encoder
 
-_LAYER_MAP = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-              "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense"}
+_LAYER_MAP = {
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+}
 
 
 def bert_config(e5: E5File, **kw):
     from transformers import BertConfig
 
     h = e5.header
-    return BertConfig(vocab_size=h["VOC"], hidden_size=h["H"], num_hidden_layers=h["NL"],
-                      num_attention_heads=h["NH"], intermediate_size=h["FF"],
-                      max_position_embeddings=h["MAXP"], type_vocab_size=h["TVS"],
-                      layer_norm_eps=h["eps"], pad_token_id=e5.special["pad"],
-                      **kw)
+    return BertConfig(
+        vocab_size=h["VOC"],
+        hidden_size=h["H"],
+        num_hidden_layers=h["NL"],
+        num_attention_heads=h["NH"],
+        intermediate_size=h["FF"],
+        max_position_embeddings=h["MAXP"],
+        type_vocab_size=h["TVS"],
+        layer_norm_eps=h["eps"],
+        pad_token_id=e5.special["pad"],
+        **kw,
+    )
 
 
 def encoder_state_dict(e5: E5File, prefix: str = "", embeddings_only: bool = False) -> dict:
@@ -324,8 +353,9 @@ def mean_pool_class():
         def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, **kw):
             if attention_mask is None:
                 attention_mask = torch.ones_like(input_ids)
-            h = self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                          token_type_ids=token_type_ids).last_hidden_state
+            h = self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
             m = attention_mask.unsqueeze(-1).to(h.dtype)
             pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
             logits = self.classifier(self.dropout(pooled))
@@ -346,8 +376,13 @@ def classifier_class(architecture: str = "BertForSequenceClassification"):
     return BertForSequenceClassification
 
 
-def build_classifier(e5: E5File | None = None, num_labels: int = 3, id2label: dict | None = None,
-                     embeddings_only: bool = False, architecture: str = "BertForSequenceClassification"):
+def build_classifier(
+    e5: E5File | None = None,
+    num_labels: int = 3,
+    id2label: dict | None = None,
+    embeddings_only: bool = False,
+    architecture: str = "BertForSequenceClassification",
+):
     """A sequence classifier initialised from the wheel's encoder (head random, seed 0).
 
     ``architecture``: ``BertForSequenceClassification`` (CLS -> pooler -> linear) or
@@ -356,8 +391,13 @@ def build_classifier(e5: E5File | None = None, num_labels: int = 3, id2label: di
 
     e5 = e5 or read_e5s1()
     id2label = id2label or {i: str(i) for i in range(num_labels)}
-    cfg = bert_config(e5, num_labels=num_labels, id2label=dict(id2label),
-                      label2id={v: k for k, v in id2label.items()}, architectures=[architecture])
+    cfg = bert_config(
+        e5,
+        num_labels=num_labels,
+        id2label=dict(id2label),
+        label2id={v: k for k, v in id2label.items()},
+        architectures=[architecture],
+    )
     torch.manual_seed(0)
     model = classifier_class(architecture)(cfg)
     sd = encoder_state_dict(e5, prefix="bert.", embeddings_only=embeddings_only)

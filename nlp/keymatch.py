@@ -10,8 +10,8 @@ element is a set of acceptable keys, or an optional punctuation token ("check-in
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Hashable, Sequence
 
 __all__ = ["KeyMatcher", "OPTIONAL_PUNCT"]
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from nlp.lexicon import lemma, stop_words
 from nlp.wordclass import ADJ, NOUN, WordStats, word_class
@@ -77,6 +77,7 @@ def _chi2_sf_1df(x: float) -> float:
 
 
 # --------------------------------------------------------------------------- reading texts
+
 
 def _words(text: str) -> Iterable[tuple[str, bool, bool]]:
     """(word, sentence_initial, joined) for every word: ``sentence_initial`` when its capital
@@ -133,8 +134,11 @@ def _plural_folds(stats: dict[str, WordStats], lang: str) -> dict[str, str]:
     fold = {
         k: k[:-1]
         for k, st in stats.items()
-        if k.endswith("s") and len(k) >= 5 and k[:-1] in stats
-        and st.capitalised_lemma and stats[k[:-1]].capitalised_lemma
+        if k.endswith("s")
+        and len(k) >= 5
+        and k[:-1] in stats
+        and st.capitalised_lemma
+        and stats[k[:-1]].capitalised_lemma
     }
     fold = {k: stem for k, stem in fold.items() if stem not in fold}  # one step only
     for k, stem in fold.items():
@@ -265,6 +269,15 @@ def _one_per_concept(found: dict[object, _Found]) -> list[Term]:
     for members in groups.values():
         members.sort(key=lambda m: (-m.term.g2, not isinstance(m.key, tuple), m.term.term))
         head, rest = members[0].term, members[1:]
-        out.append(Term(head.term, head.recent_count, head.baseline_count, head.g2, head.p_value,
-                        head.ratio, tuple(m.term.term for m in rest)))
+        out.append(
+            Term(
+                head.term,
+                head.recent_count,
+                head.baseline_count,
+                head.g2,
+                head.p_value,
+                head.ratio,
+                tuple(m.term.term for m in rest),
+            )
+        )
     return out

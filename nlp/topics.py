@@ -27,8 +27,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -57,7 +58,7 @@ class TopicRule:
     catch_all: bool = False
 
     @classmethod
-    def of(cls, value: Any) -> "TopicRule":
+    def of(cls, value: Any) -> TopicRule:
         """Accept a TopicRule, a mapping, or any object with ``keywords``/``exclude`` (the
         watchlist's ``Topic``) — nlp does not import monitor."""
         if isinstance(value, TopicRule):
@@ -65,8 +66,10 @@ class TopicRule:
         if isinstance(value, Mapping):
             get = value.get
         else:
+
             def get(name, default=None):
                 return getattr(value, name, default)
+
         return cls(
             dict(get("keywords", {}) or {}),
             dict(get("exclude", {}) or {}),
@@ -90,7 +93,7 @@ class TopicHit:
     negated_complaint: bool  # the clause's only complaints are negated ("kein Problem mit ...")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pipeline(lang: str) -> Language:
     """spacy.blank(lang) + sentencizer; 'xx' (multi-language tokenizer) for unknown codes."""
     try:
@@ -239,7 +242,12 @@ class Taxonomy:
             ci = _clause_of(parts, s)
             rank = (not is_fallback, e - s, len(kw), -s)
             current = best.get((topic, ci))
-            if current is None or rank > (not current[0], current[2] - current[1], len(current[3]), -current[1]):
+            if current is None or rank > (
+                not current[0],
+                current[2] - current[1],
+                len(current[3]),
+                -current[1],
+            ):
                 best[(topic, ci)] = (is_fallback, s, e, kw)
         # a generic (fallback) keyword counts only in a sentence no other topic talks about
         sentence_of = {ci: doc[parts[ci].start].sent.start for _, ci in best}

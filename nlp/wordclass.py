@@ -50,13 +50,13 @@ _NOT_A_THEME = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def not_a_theme(lang: str) -> frozenset[str]:
     """Lemmas (lower case) that are never a theme on their own in ``lang``."""
     return frozenset(_NOT_A_THEME.get(lang, "").split())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pos_index(lang: str) -> dict[str, frozenset[str]]:
     """Headword -> parts of speech from spacy-lookups-data's ``<lang>_lemma_index`` ({} if none)."""
     raw = lookup_table(lang, "lemma_index")
@@ -91,7 +91,7 @@ class WordStats:
         else:
             self.lemma_lower += 1
 
-    def merge(self, other: "WordStats") -> None:
+    def merge(self, other: WordStats) -> None:
         self.forms.update(other.forms)
         self.other_forms.update(other.other_forms)
         self.capital_mid += other.capital_mid

@@ -8,12 +8,12 @@ plain-text part can never disagree with the HTML part.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Sequence
 
-from reports import queries as q
 from monitor.core.config import Brand, Watchlist
+from reports import queries as q
 from reports.triage import Ranked, answer_today, highlights
 
 
@@ -169,9 +169,7 @@ def brand_section(
         ),
         topics=[TopicRow(t, topic_label(wl, t.topic, language), bars(t.daily)) for t in trends],
         sources=sources,
-        highlights=highlights(
-            q.positive_mentions(conn, brand.name, period), limit=wl.digest.highlights
-        ),
+        highlights=highlights(q.positive_mentions(conn, brand.name, period), limit=wl.digest.highlights),
         survey=q.survey_summary(conn, brand.name, day, _taxonomy(wl)),
     )
 

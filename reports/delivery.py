@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 import ssl
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Callable, Mapping
 
 from monitor.core.config import SmtpSettings
 
@@ -72,7 +71,11 @@ def build_message(
         html_part = msg.get_payload()[1]
         for cid, data in images.items():
             html_part.add_related(
-                data, maintype="image", subtype="png", cid=f"<{cid}>", disposition="inline",
+                data,
+                maintype="image",
+                subtype="png",
+                cid=f"<{cid}>",
+                disposition="inline",
                 filename=f"{cid}.png",
             )
     return msg
@@ -125,14 +128,14 @@ def send_message(
     except DeliveryError:
         raise
     except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(f"SMTP login failed ({exc.smtp_code}): check username and password",
-                            permanent=True) from exc
+        raise DeliveryError(
+            f"SMTP login failed ({exc.smtp_code}): check username and password", permanent=True
+        ) from exc
     except smtplib.SMTPNotSupportedError as exc:
         raise DeliveryError(f"SMTP server does not support this: {exc}", permanent=True) from exc
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         where = f"{smtp.host}:{smtp.port}"
-        raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}",
-                            permanent=not _transient(exc)) from exc
+        raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}", permanent=not _transient(exc)) from exc
 
 
 def deliver(

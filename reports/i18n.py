@@ -207,8 +207,11 @@ class Formatter:
             if isinstance(published_at, str)
             else published_at
         )
-        return format_datetime(dt.astimezone(self.tz), "d. MMM y, HH:mm" if self.language == "de"
-                               else "MMM d, y, HH:mm", locale=self.language)
+        return format_datetime(
+            dt.astimezone(self.tz),
+            "d. MMM y, HH:mm" if self.language == "de" else "MMM d, y, HH:mm",
+            locale=self.language,
+        )
 
     def num(self, value: float | None, digits: int = 0) -> str:
         if value is None:

@@ -17,12 +17,12 @@ import logging
 import os
 import re
 import tempfile
-from html import unescape
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from html import unescape
 from pathlib import Path
-from typing import Callable
 
 from monitor.core.archive import Archive, iso
 from monitor.core.config import Watchlist
@@ -80,8 +80,11 @@ def groups(wl: Watchlist) -> list[Group]:
         emails = []
         for e in g.emails:
             if e.lower() in seen:
-                log.warning("%s is in more than one recipient group; it gets only %r's digest",
-                            e, next(x.name for x in out if e.lower() in map(str.lower, x.emails)))
+                log.warning(
+                    "%s is in more than one recipient group; it gets only %r's digest",
+                    e,
+                    next(x.name for x in out if e.lower() in map(str.lower, x.emails)),
+                )
                 continue
             seen.add(e.lower())
             emails.append(e)
@@ -182,12 +185,14 @@ def _from_files(html_path: Path, text_path: Path, fallback_subject: str) -> Rend
     return Rendered(subject=subject, html=html, text=text_path.read_text(encoding="utf-8"))
 
 
-def _render_group(
-    wl: Watchlist, archive: Archive, period: date, group: Group
-) -> tuple[Rendered, bool]:
+def _render_group(wl: Watchlist, archive: Archive, period: date, group: Group) -> tuple[Rendered, bool]:
     try:
         view = build_digest(
-            archive.conn, wl, period, language=group.language, brands=group.brands,
+            archive.conn,
+            wl,
+            period,
+            language=group.language,
+            brands=group.brands,
             group=group.name,
         )
     except ValueError as exc:
@@ -223,22 +228,34 @@ def run_digest(
     results = []
     for group in all_groups:
         if out is not None:
-            html_path = out if len(all_groups) == 1 else out.with_name(
-                f"{out.stem}-{_slug(group.name)}{out.suffix or '.html'}"
+            html_path = (
+                out
+                if len(all_groups) == 1
+                else out.with_name(f"{out.stem}-{_slug(group.name)}{out.suffix or '.html'}")
             )
         else:
             html_path = wl.digest_dir / f"{file_stem(period, group.name)}.html"
         text_path = html_path.with_suffix(".txt")
 
         ledger = {e: _ledger(archive, period, e) for e in group.emails} if out is None else {}
-        done = out is None and bool(group.emails) and all(
-            r is not None and r["status"] in ("sent", "sending") for r in ledger.values()
+        done = (
+            out is None
+            and bool(group.emails)
+            and all(r is not None and r["status"] in ("sent", "sending") for r in ledger.values())
         )
         if done:
             # Everything went out already: keep the files exactly as they were sent.
             results.append(
-                DigestResult(period, group.name, group.language, "", html_path, text_path,
-                             False, {e: ledger[e]["status"] for e in group.emails})
+                DigestResult(
+                    period,
+                    group.name,
+                    group.language,
+                    "",
+                    html_path,
+                    text_path,
+                    False,
+                    {e: ledger[e]["status"] for e in group.emails},
+                )
             )
             continue
 
@@ -256,8 +273,9 @@ def run_digest(
                     f"cannot write the digest to {html_path.parent}: {exc.strerror or exc} "
                     "(check digest.output_dir and its permissions); nothing was sent"
                 ) from None
-        result = DigestResult(period, group.name, group.language, rendered.subject, html_path,
-                              text_path, empty)
+        result = DigestResult(
+            period, group.name, group.language, rendered.subject, html_path, text_path, empty
+        )
         results.append(result)
         if out is not None:
             continue
@@ -272,8 +290,12 @@ def run_digest(
                 continue
             try:
                 msg = build_message(
-                    subject=rendered.subject, sender=wl.digest.smtp.sender, recipient=email,
-                    text=rendered.text, html=rendered.html, language=group.language,
+                    subject=rendered.subject,
+                    sender=wl.digest.smtp.sender,
+                    recipient=email,
+                    text=rendered.text,
+                    html=rendered.html,
+                    language=group.language,
                 )
                 outcome = deliver(msg, wl.digest.smtp, sleep=sleep, ssl_context=ssl_context)
             except Exception as exc:  # never leave a claimed row in 'sending' for a bug here

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Iterable, Sequence
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -240,10 +240,19 @@ def alerts_for_day(conn: sqlite3.Connection, brand: str, day: date) -> list[Aler
                 e.url = found[0] if found else None
         out.append(
             AlertInfo(
-                id=r[0], kind=r[1], topic=r[2], status=r[3],
+                id=r[0],
+                kind=r[1],
+                topic=r[2],
+                status=r[3],
                 is_new=(r[4] or r[5] or "") == d,
-                first_seen=r[4], window_start=r[5], window_end=r[6], observed=r[7],
-                expected=r[8], ratio=r[9], p_value=r[10], authors=r[11],
+                first_seen=r[4],
+                window_start=r[5],
+                window_end=r[6],
+                observed=r[7],
+                expected=r[8],
+                ratio=r[9],
+                p_value=r[10],
+                authors=r[11],
                 sources=[str(s) for s in _json_list(r[12])],
                 languages=[str(s) for s in _json_list(r[13])],
                 examples=examples,
@@ -287,10 +296,21 @@ _MENTION_SELECT = """
 
 def _mention(row: Sequence) -> MentionView:
     return MentionView(
-        id=row[0], source=row[1], source_label=SOURCE_LABELS.get(row[1], row[1]), url=row[2],
-        author=row[3], title=row[4], text=row[5] or "", lang=row[6], rating=row[7],
-        reach=row[8], published_at=row[9], sentiment=row[10], prob_negative=row[11],
-        prob_positive=row[12], topics=sorted(row[13].split(",")) if row[13] else [],
+        id=row[0],
+        source=row[1],
+        source_label=SOURCE_LABELS.get(row[1], row[1]),
+        url=row[2],
+        author=row[3],
+        title=row[4],
+        text=row[5] or "",
+        lang=row[6],
+        rating=row[7],
+        reach=row[8],
+        published_at=row[9],
+        sentiment=row[10],
+        prob_negative=row[11],
+        prob_positive=row[12],
+        topics=sorted(row[13].split(",")) if row[13] else [],
     )
 
 
@@ -329,10 +349,13 @@ def positive_mentions(
 
 
 def churn_reason(
-    text: str, competitors: Sequence[str] = (), *, custom_topic: bool = False,
+    text: str,
+    competitors: Sequence[str] = (),
+    *,
+    custom_topic: bool = False,
     topic_match: bool = False,
 ) -> str | None:
-    """"cancellation", "switch to <competitor>" or None — detection's own churn rule, so the
+    """ "cancellation", "switch to <competitor>" or None — detection's own churn rule, so the
     digest's reply list and the churn alerts never disagree about who is leaving."""
     return _churn_matcher(tuple(competitors), not custom_topic).reason(text, topic_match=topic_match)
 
@@ -589,7 +612,12 @@ def survey_summary(
     comments = [r[0] for r in rows]
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return SurveySummary(
-        first=first, last=day, responses=n, promoters=promoters, detractors=detractors,
+        first=first,
+        last=day,
+        responses=n,
+        promoters=promoters,
+        detractors=detractors,
         previous_nps=(100.0 * (pp - pd) / pn) if pn else None,
-        detractor_topics=ranked, detractor_comments=comments[:3],
+        detractor_topics=ranked,
+        detractor_comments=comments[:3],
     )

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from reports.queries import AlertInfo, MentionView, SourceInfo
 from reports.build import DigestView, Metric
 from reports.i18n import Formatter
+from reports.queries import AlertInfo, MentionView, SourceInfo
 from reports.triage import Ranked
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -155,7 +155,7 @@ class _Helpers:
         return self.f.t(key) if key in self.f.strings else a.status
 
     def mention_meta(self, m: MentionView) -> str:
-        """"Trustpilot · Petra K. · 1★ · 21. Nov. 2026, 21:30" (escaped by the template)."""
+        """ "Trustpilot · Petra K. · 1★ · 21. Nov. 2026, 21:30" (escaped by the template)."""
         f = self.f
         parts = [m.source_label]
         if m.author:
@@ -203,7 +203,10 @@ def subject(v: DigestView, f: Formatter) -> str:
     if v.empty:
         return f.t("subject_quiet", brands=names, day=f.day(v.day))
     return f.t(
-        "subject", brands=names, day=f.day(v.day), mentions=f.tn("n_mentions", v.mentions),
+        "subject",
+        brands=names,
+        day=f.day(v.day),
+        mentions=f.tn("n_mentions", v.mentions),
         alerts=f.tn("n_alerts", v.alert_count),
     )
 

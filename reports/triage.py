@@ -9,9 +9,9 @@ listed (and a reader can disagree with the weights, which are documented in docs
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Sequence
 
 from reports.queries import MentionView, churn_reason
 
@@ -66,9 +66,7 @@ def answer_today(
     for m in candidates:
         text = f"{m.title or ''} {m.text}"
         severity = _severity(m)
-        hint = churn_reason(
-            text, competitors, custom_topic=churn_topic, topic_match="churn" in m.topics
-        )
+        hint = churn_reason(text, competitors, custom_topic=churn_topic, topic_match="churn" in m.topics)
         reach = _log_scaled(m.reach, REACH_TOP)
         recency = 0.5 ** (_age_hours(m.published_at, now) / RECENCY_HALF_LIFE_H)
         score = (

@@ -22,11 +22,17 @@ def appstore_rows(brand: str = "Acme") -> list[dict]:
     rows = []
     for e in entries:
         m = MentionIn(
-            id=e["id"]["label"], source="appstore", source_key="appstore:app_id=284815942",
-            url=e["author"]["uri"]["label"], author=e["author"]["name"]["label"],
-            title=e["title"]["label"], text=e["content"]["label"], lang="en",
+            id=e["id"]["label"],
+            source="appstore",
+            source_key="appstore:app_id=284815942",
+            url=e["author"]["uri"]["label"],
+            author=e["author"]["name"]["label"],
+            title=e["title"]["label"],
+            text=e["content"]["label"],
+            lang="en",
             rating=float(e["im:rating"]["label"]),
-            published_at=datetime.fromisoformat(e["updated"]["label"]) + shift, brand=brand,
+            published_at=datetime.fromisoformat(e["updated"]["label"]) + shift,
+            brand=brand,
         )
         rows.append(mention_row(m, default_brand=brand, fetched_at=SHIFT_TO))
     return rows
@@ -46,36 +52,66 @@ def seed(archive: Archive) -> dict:
             conn.execute(
                 "INSERT INTO enrichments (mention_id, lang, sentiment, score, text_hash,"
                 " model_version, taxonomy_version, enriched_at) VALUES (?,?,?,?,?,?,?,?)",
-                (mid, "en", label, 0.9, h, "test-1", "tax-1", iso(SHIFT_TO)))
+                (mid, "en", label, 0.9, h, "test-1", "tax-1", iso(SHIFT_TO)),
+            )
             conn.execute(
                 "INSERT OR IGNORE INTO sentiment_cache (text_hash, model_version, sentiment,"
-                " score) VALUES (?,?,?,?)", (h, "test-1", label, 0.9))
+                " score) VALUES (?,?,?,?)",
+                (h, "test-1", label, 0.9),
+            )
             first = text.split(".")[0][:200]
             topic = "search" if "search" in text.lower() else "app"
             conn.execute(
                 "INSERT INTO mention_topics (mention_id, topic, keyword, matched_text, sentence,"
                 " sentiment, taxonomy_version) VALUES (?,?,?,?,?,?,?)",
-                (mid, topic, topic, topic, first, label, "tax-1"))
+                (mid, topic, topic, topic, first, label, "tax-1"),
+            )
         negative = [r for r in rows if r[3] <= 2][:4]
-        examples = [{"mention_id": r[0], "quote": r[2][:120], "url": None, "source": "appstore"}
-                    for r in negative]
+        examples = [
+            {"mention_id": r[0], "quote": r[2][:120], "url": None, "source": "appstore"} for r in negative
+        ]
         alert_id = conn.execute(
             "INSERT INTO alerts (brand, kind, topic, status, opened_at, updated_at, first_seen,"
             " window_start, window_end, observed, expected, ratio, p_value, authors, examples,"
             " explanation) VALUES ('Acme','spike','app','open',?,?,?,?,?,12,3,4,0.001,4,?,?)",
-            (iso(SHIFT_TO), iso(SHIFT_TO), "2026-11-20", "2026-11-20", "2026-11-21",
-             json.dumps(examples), json.dumps({"test": "poisson", "mention_ids": [r[0] for r in negative]}))
+            (
+                iso(SHIFT_TO),
+                iso(SHIFT_TO),
+                "2026-11-20",
+                "2026-11-20",
+                "2026-11-21",
+                json.dumps(examples),
+                json.dumps({"test": "poisson", "mention_ids": [r[0] for r in negative]}),
+            ),
         ).lastrowid
     day = SHIFT_TO.date()
-    archive.add_survey_responses([
-        {"brand": "Acme", "score": s, "comment": c, "responded_at": (day - timedelta(days=k)).isoformat(),
-         "customer_ref": ref, "content_hash": f"h{k}", "imported_at": iso(SHIFT_TO)}
-        for k, (s, c, ref) in enumerate([(10, "Super", "K-1"), (9, None, "K-2"), (8, "ok", "K-3"),
-                                         (3, "Lieferung zu spät", "K-4"), (0, "Nie wieder", "K-5")])
-    ])
+    archive.add_survey_responses(
+        [
+            {
+                "brand": "Acme",
+                "score": s,
+                "comment": c,
+                "responded_at": (day - timedelta(days=k)).isoformat(),
+                "customer_ref": ref,
+                "content_hash": f"h{k}",
+                "imported_at": iso(SHIFT_TO),
+            }
+            for k, (s, c, ref) in enumerate(
+                [
+                    (10, "Super", "K-1"),
+                    (9, None, "K-2"),
+                    (8, "ok", "K-3"),
+                    (3, "Lieferung zu spät", "K-4"),
+                    (0, "Nie wieder", "K-5"),
+                ]
+            )
+        ]
+    )
     with conn:
-        conn.execute("INSERT INTO survey_topics (response_id, topic, keyword, taxonomy_version)"
-                     " SELECT id, 'delivery', 'Lieferung', 'tax-1' FROM survey_responses"
-                     " WHERE customer_ref = 'K-4'")
+        conn.execute(
+            "INSERT INTO survey_topics (response_id, topic, keyword, taxonomy_version)"
+            " SELECT id, 'delivery', 'Lieferung', 'tax-1' FROM survey_responses"
+            " WHERE customer_ref = 'K-4'"
+        )
     assert stats.new == len(rows)
     return {"authors": ids_by_author, "alert_id": alert_id, "negative": [r[0] for r in negative]}

@@ -61,8 +61,19 @@ def google_play_routes() -> dict:
     inner = json.loads(outer[0][2])
 
     def answer(reviews: list, token: str | None) -> Route:
-        envelope = [["wrb.fr", "UsvDTd", json.dumps([reviews, [None, token] if token else None]),
-                     None, None, None, "generic"], ["di", 90], ["af.httprm", 90, "-1", 12]]
+        envelope = [
+            [
+                "wrb.fr",
+                "UsvDTd",
+                json.dumps([reviews, [None, token] if token else None]),
+                None,
+                None,
+                None,
+                "generic",
+            ],
+            ["di", 90],
+            ["af.httprm", 90, "-1", 12],
+        ]
         return Route(body=")]}'\n\n" + json.dumps(envelope), content_type="application/json; charset=utf-8")
 
     def route(hit: Hit) -> Route:
@@ -78,7 +89,9 @@ def google_play_routes() -> dict:
 def trustpilot_routes() -> dict:
     return {
         "/review/acme-versand.de?sort=recency": Route(file=FIX / "trustpilot/acme-versand.de.page1.html"),
-        "/review/acme-versand.de?sort=recency&page=2": Route(file=FIX / "trustpilot/acme-versand.de.page2.html"),
+        "/review/acme-versand.de?sort=recency&page=2": Route(
+            file=FIX / "trustpilot/acme-versand.de.page2.html"
+        ),
     }
 
 
@@ -94,8 +107,11 @@ def schemaorg_routes() -> dict:
 
 
 def feed_routes() -> dict:
-    return {"/alerts/feeds/081234/123456": Route(file=FIX / "feed/google_alerts.atom",
-                                                  content_type="application/atom+xml")}
+    return {
+        "/alerts/feeds/081234/123456": Route(
+            file=FIX / "feed/google_alerts.atom", content_type="application/atom+xml"
+        )
+    }
 
 
 def reddit_routes() -> dict:
@@ -103,6 +119,7 @@ def reddit_routes() -> dict:
     children = listing["data"]["children"]
     page1 = {**listing, "data": {**listing["data"], "children": children[:3], "after": "t3_page2"}}
     page2 = {**listing, "data": {**listing["data"], "children": children[3:], "after": None}}
+
     def public(hit: Hit) -> Route:
         return _json(page2 if hit.query.get("after") == "t3_page2" else page1)
 
@@ -114,8 +131,9 @@ def reddit_routes() -> dict:
     def token(hit: Hit) -> Route:
         if hit.method != "POST" or not hit.headers.get("Authorization", "").startswith("Basic "):
             return Route(status=401, body='{"message": "Unauthorized", "error": 401}')
-        return _json({"access_token": REDDIT_TOKEN, "token_type": "bearer", "expires_in": 86400,
-                      "scope": "*"})
+        return _json(
+            {"access_token": REDDIT_TOKEN, "token_type": "bearer", "expires_in": 86400, "scope": "*"}
+        )
 
     return {"/search.json": public, "/search": oauth, "/api/v1/access_token": token}
 
@@ -124,7 +142,9 @@ def hackernews_routes() -> dict:
     replies = {r["url"]: r["reply"] for r in json.loads(_read("hackernews/search_by_date_apple.json"))}
     stories = replies["/api/v1/search_by_date?query=apple&tags=story"]
     comments = {**replies["/api/v1/search_by_date?query=apple&tags=comment"], "page": 1, "nbPages": 2}
-    return {"/api/v1/search_by_date": lambda hit: _json(comments if hit.query.get("page") == "1" else stories)}
+    return {
+        "/api/v1/search_by_date": lambda hit: _json(comments if hit.query.get("page") == "1" else stories)
+    }
 
 
 def mastodon_routes() -> dict:
@@ -165,16 +185,31 @@ def bluesky_routes() -> dict:
         creds = json.loads(hit.body or b"{}")
         if not creds.get("identifier") or not creds.get("password"):
             return Route(status=401, body='{"error":"AuthenticationRequired"}')
-        return _json({"accessJwt": BLUESKY_JWT, "refreshJwt": "r", "handle": creds["identifier"],
-                      "did": "did:plc:test"})
+        return _json(
+            {
+                "accessJwt": BLUESKY_JWT,
+                "refreshJwt": "r",
+                "handle": creds["identifier"],
+                "did": "did:plc:test",
+            }
+        )
 
     return {"/xrpc/com.atproto.server.createSession": login, "/xrpc/app.bsky.feed.searchPosts": search}
 
 
 def all_routes() -> dict:
     routes: dict = {}
-    for part in (appstore_routes, google_play_routes, trustpilot_routes, schemaorg_routes, feed_routes,
-                 reddit_routes, hackernews_routes, mastodon_routes, bluesky_routes):
+    for part in (
+        appstore_routes,
+        google_play_routes,
+        trustpilot_routes,
+        schemaorg_routes,
+        feed_routes,
+        reddit_routes,
+        hackernews_routes,
+        mastodon_routes,
+        bluesky_routes,
+    ):
         routes.update(part())
     return routes
 
@@ -187,20 +222,53 @@ def e2e_watchlist(base_url: str) -> dict:
         "timezone": "Europe/Berlin",
         "crawler": {"download_delay": 0, "contact_url": "https://example.org/brandpulse-test"},
         "brands": [
-            {"name": "Acme", "aliases": ["Acme Versand"], "exclude": ["Acme Corp Looney"], "sources": [
-                {"type": "appstore", "app_id": "284815942", "country": "us", **src},
-                {"type": "google_play", "app_id": "com.twitter.android", "country": "us", "language": "en", **src},
-                {"type": "trustpilot", "domain": "acme-versand.de", **src},
-                {"type": "schemaorg", **src, "urls": [
-                    "https://www.provenexpert.com/acme-versand/", "https://shop.example.de/p/paketbox-xl",
-                    "https://blog.example.de/acme-versand-test", "https://shop.example.de/p/paketbox-s",
-                    "https://shop.example.de/private/reviews"]},
-                {"type": "feed", "url": "https://www.google.com/alerts/feeds/081234/123456", **src},
-            ]},
+            {
+                "name": "Acme",
+                "aliases": ["Acme Versand"],
+                "exclude": ["Acme Corp Looney"],
+                "sources": [
+                    {"type": "appstore", "app_id": "284815942", "country": "us", **src},
+                    {
+                        "type": "google_play",
+                        "app_id": "com.twitter.android",
+                        "country": "us",
+                        "language": "en",
+                        **src,
+                    },
+                    {"type": "trustpilot", "domain": "acme-versand.de", **src},
+                    {
+                        "type": "schemaorg",
+                        **src,
+                        "urls": [
+                            "https://www.provenexpert.com/acme-versand/",
+                            "https://shop.example.de/p/paketbox-xl",
+                            "https://blog.example.de/acme-versand-test",
+                            "https://shop.example.de/p/paketbox-s",
+                            "https://shop.example.de/private/reviews",
+                        ],
+                    },
+                    {"type": "feed", "url": "https://www.google.com/alerts/feeds/081234/123456", **src},
+                ],
+            },
             {"name": "PRAW", "exclude": ["FakeSubreddit"], "sources": [{"type": "reddit", **src}]},
-            {"name": "Apple", "exclude": ["apple pie"], "sources": [{"type": "hackernews", "query": "apple", **src}]},
-            {"name": "Toot", "aliases": ["hoot"], "sources": [
-                {"type": "mastodon", "instance": "mastodon.example", "hashtag": "hoot", "query": "toot", **src}]},
+            {
+                "name": "Apple",
+                "exclude": ["apple pie"],
+                "sources": [{"type": "hackernews", "query": "apple", **src}],
+            },
+            {
+                "name": "Toot",
+                "aliases": ["hoot"],
+                "sources": [
+                    {
+                        "type": "mastodon",
+                        "instance": "mastodon.example",
+                        "hashtag": "hoot",
+                        "query": "toot",
+                        **src,
+                    }
+                ],
+            },
             {"name": "Redistricting", "sources": [{"type": "bluesky", **src}]},
         ],
     }

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from monitor.core.archive import Archive, iso, mention_row, MentionIn
+from monitor.core.archive import Archive, MentionIn, iso, mention_row
 
 BERLIN = ZoneInfo("Europe/Berlin")
 _ids = itertools.count(1)
@@ -52,9 +52,14 @@ def add(archive: Archive, mentions: list[Mention]) -> list[int]:
         rows.append(
             mention_row(
                 MentionIn(
-                    text=f"{m.text} (Nr. {n})", id=f"x{n}", source=m.source, author=m.author,
-                    url=m.url or f"https://reviews.example/{n}", lang=m.lang,
-                    published_at=m.when, brand=m.brand,
+                    text=f"{m.text} (Nr. {n})",
+                    id=f"x{n}",
+                    source=m.source,
+                    author=m.author,
+                    url=m.url or f"https://reviews.example/{n}",
+                    lang=m.lang,
+                    published_at=m.when,
+                    brand=m.brand,
                 ),
                 default_brand=m.brand,
             )
@@ -83,8 +88,15 @@ def add(archive: Archive, mentions: list[Mention]) -> list[int]:
 
 
 def background(
-    archive: Archive, first: date, last: date, *, per_day: float = 2.0, brand: str = "Acme",
-    topic: str = "delivery", seed: int = 7, weekly: tuple[float, ...] = (1.3, 1.1, 1.0, 1.0, 0.9, 0.7, 1.0),
+    archive: Archive,
+    first: date,
+    last: date,
+    *,
+    per_day: float = 2.0,
+    brand: str = "Acme",
+    topic: str = "delivery",
+    seed: int = 7,
+    weekly: tuple[float, ...] = (1.3, 1.1, 1.0, 1.0, 0.9, 0.7, 1.0),
     neutral_per_day: float = 4.0,
 ) -> None:
     """A quiet normal stream: Poisson negatives (distinct authors) with a weekly rhythm, and
@@ -95,22 +107,51 @@ def background(
     while day <= last:
         k = rng.poisson(per_day * weekly[day.weekday()])
         for i in range(k):
-            out.append(Mention(local(day, 8 + i % 12, (7 * i) % 60), f"bg-{day}-{i}",
-                               COMPLAINTS[i % len(COMPLAINTS)], brand=brand, topics=(topic,)))
+            out.append(
+                Mention(
+                    local(day, 8 + i % 12, (7 * i) % 60),
+                    f"bg-{day}-{i}",
+                    COMPLAINTS[i % len(COMPLAINTS)],
+                    brand=brand,
+                    topics=(topic,),
+                )
+            )
         for i in range(rng.poisson(neutral_per_day)):
-            out.append(Mention(local(day, 9 + i % 10), f"n-{day}-{i}", NEUTRAL[i % 2],
-                               sentiment="neutral", brand=brand, topics=()))
+            out.append(
+                Mention(
+                    local(day, 9 + i % 10),
+                    f"n-{day}-{i}",
+                    NEUTRAL[i % 2],
+                    sentiment="neutral",
+                    brand=brand,
+                    topics=(),
+                )
+            )
         day += timedelta(days=1)
     add(archive, out)
 
 
-def burst(day: date, n: int, *, authors: int | None = None, topic: str = "delivery",
-          brand: str = "Acme", source: str = "appstore", text: str | None = None,
-          who: str = "angry") -> list[Mention]:
+def burst(
+    day: date,
+    n: int,
+    *,
+    authors: int | None = None,
+    topic: str = "delivery",
+    brand: str = "Acme",
+    source: str = "appstore",
+    text: str | None = None,
+    who: str = "angry",
+) -> list[Mention]:
     """``n`` negative mentions on one local day from ``authors`` distinct authors (default n)."""
     authors = authors or n
     return [
-        Mention(local(day, 7 + (i % 15), (11 * i) % 60), f"{who}-{day}-{i % authors}",
-                text or COMPLAINTS[i % len(COMPLAINTS)], topics=(topic,), brand=brand, source=source)
+        Mention(
+            local(day, 7 + (i % 15), (11 * i) % 60),
+            f"{who}-{day}-{i % authors}",
+            text or COMPLAINTS[i % len(COMPLAINTS)],
+            topics=(topic,),
+            brand=brand,
+            source=source,
+        )
         for i in range(n)
     ]

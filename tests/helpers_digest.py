@@ -14,10 +14,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
+from conftest import MINIMAL_WATCHLIST
 
 from monitor.core.archive import Archive, MentionIn, iso, mention_row
 from monitor.core.config import Watchlist, load_watchlist
-from conftest import MINIMAL_WATCHLIST
 
 DAY = date(2026, 11, 21)
 TZ = ZoneInfo("Europe/Berlin")
@@ -96,9 +96,18 @@ def add_mention(
 ) -> int:
     """Insert one mention (+ enrichment + topic rows); return its id."""
     m = MentionIn(
-        text=text, external_id=external_id, source=source, source_key=source_key, url=url,
-        author=author, title=title, rating=rating, reach=reach, published_at=published,
-        lang=lang, brand=brand,
+        text=text,
+        external_id=external_id,
+        source=source,
+        source_key=source_key,
+        url=url,
+        author=author,
+        title=title,
+        rating=rating,
+        reach=reach,
+        published_at=published,
+        lang=lang,
+        brand=brand,
     )
     stats = archive.add_mentions([mention_row(m, default_brand=brand)])
     assert stats.new == 1, f"mention {external_id} was not new"
@@ -110,18 +119,32 @@ def add_mention(
             probs[label] = 0.9
             archive.db["enrichments"].insert(
                 {
-                    "mention_id": mid, "lang": lang or "en", "lang_confidence": 0.99,
-                    "sentiment": label, "score": 0.9, "prob_negative": probs["negative"],
-                    "prob_neutral": probs["neutral"], "prob_positive": probs["positive"],
-                    "mixed": 0, "text_hash": "x", "model_version": "test-1",
-                    "taxonomy_version": "t1", "enriched_at": iso(published),
+                    "mention_id": mid,
+                    "lang": lang or "en",
+                    "lang_confidence": 0.99,
+                    "sentiment": label,
+                    "score": 0.9,
+                    "prob_negative": probs["negative"],
+                    "prob_neutral": probs["neutral"],
+                    "prob_positive": probs["positive"],
+                    "mixed": 0,
+                    "text_hash": "x",
+                    "model_version": "test-1",
+                    "taxonomy_version": "t1",
+                    "enriched_at": iso(published),
                 }
             )
         for topic, aspect in (topics or {}).items():
             archive.db["mention_topics"].insert(
                 {
-                    "mention_id": mid, "topic": topic, "keyword": topic, "sentence": text[:80],
-                    "sentiment": aspect, "score": 0.8, "negated": 0, "taxonomy_version": "t1",
+                    "mention_id": mid,
+                    "topic": topic,
+                    "keyword": topic,
+                    "sentence": text[:80],
+                    "sentiment": aspect,
+                    "score": 0.8,
+                    "negated": 0,
+                    "taxonomy_version": "t1",
                 }
             )
     return mid
@@ -156,9 +179,15 @@ def seed_history(archive: Archive, day: date = DAY, per_day: int = 1) -> None:
         for k in range(per_day):
             r = reviews[n % len(reviews)]
             add_mention(
-                archive, text=r["text"], title=r["title"], rating=r["rating"],
-                author=r["author"], reach=r["reach"], published=local_time(d, 9 + k),
-                external_id=f"hist-{d}-{k}", topics=topics_of(r["text"]),
+                archive,
+                text=r["text"],
+                title=r["title"],
+                rating=r["rating"],
+                author=r["author"],
+                reach=r["reach"],
+                published=local_time(d, 9 + k),
+                external_id=f"hist-{d}-{k}",
+                topics=topics_of(r["text"]),
                 url=f"https://apps.apple.com/us/review?id={r['id']}",
             )
             n += 1
@@ -170,16 +199,30 @@ def seed_day(archive: Archive, day: date = DAY) -> dict[str, int]:
     negatives, positives = day_reviews()
     for i, r in enumerate(negatives + positives):
         ids[r["id"]] = add_mention(
-            archive, text=r["text"], title=r["title"], rating=r["rating"], author=r["author"],
-            reach=r["reach"], published=local_time(day, 8 + i), external_id=f"day-{r['id']}",
-            topics=topics_of(r["text"]), url=f"https://apps.apple.com/us/review?id={r['id']}",
+            archive,
+            text=r["text"],
+            title=r["title"],
+            rating=r["rating"],
+            author=r["author"],
+            reach=r["reach"],
+            published=local_time(day, 8 + i),
+            external_id=f"day-{r['id']}",
+            topics=topics_of(r["text"]),
+            url=f"https://apps.apple.com/us/review?id={r['id']}",
         )
     ids["churn"] = add_mention(
         archive,
         text="Dritte Lieferung in Folge zu spät. Ich kündige mein Konto und bestelle ab jetzt bei Zalando.",
-        title="Nie wieder", rating=1, author="Petra K.", reach=3, lang="de",
-        published=local_time(day, 21, 30), external_id="day-churn",
-        topics={"delivery": "negative"}, source="trustpilot", source_key=TRUSTPILOT_KEY,
+        title="Nie wieder",
+        rating=1,
+        author="Petra K.",
+        reach=3,
+        lang="de",
+        published=local_time(day, 21, 30),
+        external_id="day-churn",
+        topics={"delivery": "negative"},
+        source="trustpilot",
+        source_key=TRUSTPILOT_KEY,
         url="https://de.trustpilot.com/reviews/abc123",
     )
     return ids
@@ -187,15 +230,32 @@ def seed_day(archive: Archive, day: date = DAY) -> dict[str, int]:
 
 def add_alert(archive: Archive, *, day: date = DAY, mention_id: int | None = None, **extra) -> int:
     row = {
-        "brand": "Acme", "kind": "spike", "topic": "delivery", "status": "open",
-        "opened_at": iso(local_time(day, 23)), "updated_at": iso(local_time(day, 23)),
-        "first_seen": day.isoformat(), "window_start": day.isoformat(),
-        "window_end": day.isoformat(), "observed": 14, "expected": 2.5, "ratio": 5.6,
-        "p_value": 0.0002, "q_value": 0.001, "authors": 11,
-        "sources": json.dumps(["trustpilot", "appstore"]), "languages": json.dumps(["de"]),
+        "brand": "Acme",
+        "kind": "spike",
+        "topic": "delivery",
+        "status": "open",
+        "opened_at": iso(local_time(day, 23)),
+        "updated_at": iso(local_time(day, 23)),
+        "first_seen": day.isoformat(),
+        "window_start": day.isoformat(),
+        "window_end": day.isoformat(),
+        "observed": 14,
+        "expected": 2.5,
+        "ratio": 5.6,
+        "p_value": 0.0002,
+        "q_value": 0.001,
+        "authors": 11,
+        "sources": json.dumps(["trustpilot", "appstore"]),
+        "languages": json.dumps(["de"]),
         "examples": json.dumps(
-            [{"mention_id": mention_id, "quote": "Dritte Lieferung in Folge zu spät.",
-              "url": "https://de.trustpilot.com/reviews/abc123", "source": "trustpilot"}]
+            [
+                {
+                    "mention_id": mention_id,
+                    "quote": "Dritte Lieferung in Folge zu spät.",
+                    "url": "https://de.trustpilot.com/reviews/abc123",
+                    "source": "trustpilot",
+                }
+            ]
         ),
         "explanation": "{}",
     }
@@ -205,34 +265,58 @@ def add_alert(archive: Archive, *, day: date = DAY, mention_id: int | None = Non
 
 
 def add_crawl_run(
-    archive: Archive, *, source_key: str, status: str = "ok", layout_suspect: int = 0,
-    spider: str = "appstore", at: datetime | None = None, message: str | None = None,
+    archive: Archive,
+    *,
+    source_key: str,
+    status: str = "ok",
+    layout_suspect: int = 0,
+    spider: str = "appstore",
+    at: datetime | None = None,
+    message: str | None = None,
 ) -> int:
     at = at or local_time(DAY, 6)
     with archive.conn:
-        return archive.db["crawl_runs"].insert(
-            {
-                "spider": spider, "source_key": source_key, "brand": "Acme",
-                "started_at": iso(at), "finished_at": iso(at + timedelta(seconds=30)),
-                "status": status, "items_new": 0 if layout_suspect else 5, "items_seen": 3,
-                "layout_suspect": layout_suspect, "message": message,
-            }
-        ).last_pk
+        return (
+            archive.db["crawl_runs"]
+            .insert(
+                {
+                    "spider": spider,
+                    "source_key": source_key,
+                    "brand": "Acme",
+                    "started_at": iso(at),
+                    "finished_at": iso(at + timedelta(seconds=30)),
+                    "status": status,
+                    "items_new": 0 if layout_suspect else 5,
+                    "items_seen": 3,
+                    "layout_suspect": layout_suspect,
+                    "message": message,
+                }
+            )
+            .last_pk
+        )
 
 
 def add_survey(archive: Archive, day: date = DAY) -> None:
     rows = [
-        (10, "Schnelle Lieferung, super Service"), (9, None), (9, "Top"),
-        (3, "Die Lieferung kam zwei Wochen zu spät"), (5, "Preis zu hoch für die Qualität"),
-        (6, "Lieferung beschädigt"), (8, "ok"),
+        (10, "Schnelle Lieferung, super Service"),
+        (9, None),
+        (9, "Top"),
+        (3, "Die Lieferung kam zwei Wochen zu spät"),
+        (5, "Preis zu hoch für die Qualität"),
+        (6, "Lieferung beschädigt"),
+        (8, "ok"),
     ]
     with archive.conn:
         for i, (score, comment) in enumerate(rows):
             archive.db["survey_responses"].insert(
                 {
-                    "brand": "Acme", "score": score, "comment": comment,
+                    "brand": "Acme",
+                    "score": score,
+                    "comment": comment,
                     "responded_at": (day - timedelta(days=i)).isoformat(),
-                    "customer_ref": f"c{i}", "content_hash": f"h{i}", "imported_at": iso(local_time(day, 1)),
+                    "customer_ref": f"c{i}",
+                    "content_hash": f"h{i}",
+                    "imported_at": iso(local_time(day, 1)),
                 }
             )
 
@@ -244,7 +328,12 @@ def seed_full_day(archive: Archive, day: date = DAY) -> dict[str, int]:
     ids = seed_day(archive, day)
     add_alert(archive, day=day, mention_id=ids["churn"])
     add_crawl_run(archive, source_key=APPSTORE_KEY)
-    add_crawl_run(archive, source_key=TRUSTPILOT_KEY, spider="trustpilot", layout_suspect=1,
-                  message="0 items parsed from 20 responses")
+    add_crawl_run(
+        archive,
+        source_key=TRUSTPILOT_KEY,
+        spider="trustpilot",
+        layout_suspect=1,
+        message="0 items parsed from 20 responses",
+    )
     add_survey(archive, day)
     return ids

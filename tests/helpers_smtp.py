@@ -44,8 +44,9 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.messages.append(message_from_bytes(envelope.original_content or envelope.content,
-                                                policy=policy.default))
+        self.messages.append(
+            message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        )
         return "250 Message accepted for delivery"
 
 
@@ -54,8 +55,11 @@ class _Auth:
         self.inbox, self.user, self.password = inbox, user, password
 
     def __call__(self, server, session, envelope, mechanism, auth_data):
-        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.user
-              and auth_data.password.decode() == self.password)
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login.decode() == self.user
+            and auth_data.password.decode() == self.password
+        )
         if ok:
             self.inbox.logins.append(self.user)
         return AuthResult(success=ok, handled=False)  # False: aiosmtpd sends the 535
@@ -70,30 +74,43 @@ def self_signed(tmp: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                       critical=False)
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path
 
 
 class SmtpServer:
     """Context manager: ``with SmtpServer(inbox, tls=...) as port:``."""
 
-    def __init__(self, inbox: Inbox, *, starttls_cert: tuple[Path, Path] | None = None,
-                 auth: tuple[str, str] | None = None, port: int | None = None,
-                 ssl_cert: tuple[Path, Path] | None = None):
+    def __init__(
+        self,
+        inbox: Inbox,
+        *,
+        starttls_cert: tuple[Path, Path] | None = None,
+        auth: tuple[str, str] | None = None,
+        port: int | None = None,
+        ssl_cert: tuple[Path, Path] | None = None,
+    ):
         self.inbox = inbox
         kwargs: dict = {}
         if ssl_cert:  # implicit TLS from the first byte (port 465 style)
@@ -107,8 +124,9 @@ class SmtpServer:
         if auth:
             # smtplib falls back to AUTH LOGIN with an initial response after a failed PLAIN,
             # which aiosmtpd 1.4 answers by waiting: offer PLAIN only.
-            kwargs.update(authenticator=_Auth(inbox, *auth), auth_required=True,
-                          auth_exclude_mechanism=["LOGIN"])
+            kwargs.update(
+                authenticator=_Auth(inbox, *auth), auth_required=True, auth_exclude_mechanism=["LOGIN"]
+            )
         self.port = port or free_port()
         self.controller = Controller(inbox, hostname="127.0.0.1", port=self.port, **kwargs)
 

@@ -11,9 +11,9 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from helpers_analyst import seed
 from typer.testing import CliRunner
 
-from helpers_analyst import seed
 from monitor.analyst import serve as serve_mod
 from monitor.cli.app import app
 
@@ -34,8 +34,7 @@ def datasette(archive, watchlist, tmp_path):
     pytest.importorskip("datasette")
     info = seed(archive)
     port = free_port()
-    proc = serve_mod.start(watchlist, tmp_path, port=port, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE)
+    proc = serve_mod.start(watchlist, tmp_path, port=port, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -57,9 +56,18 @@ def datasette(archive, watchlist, tmp_path):
 def test_serve_canned_queries_fts_metadata_and_read_only(datasette, archive):
     db, info = datasette
     rows = get_json(db + "/survey_nps.json?brand=Acme&_shape=array")
-    assert rows == [{"month": "2026-11", "brand": "Acme", "responses": 5, "promoters": 2,
-                     "passives": 1, "detractors": 2, "nps": 0.0,
-                     "detractor_topics": '{"delivery":1}'}]
+    assert rows == [
+        {
+            "month": "2026-11",
+            "brand": "Acme",
+            "responses": 5,
+            "promoters": 2,
+            "passives": 1,
+            "detractors": 2,
+            "nps": 0.0,
+            "detractor_topics": '{"delivery":1}',
+        }
+    ]
     evidence = get_json(db + "/open_alerts.json?brand=&_shape=array")
     assert [r["mention_id"] for r in evidence] == info["negative"]
     q = urllib.parse.quote("blue pop*")
@@ -71,8 +79,10 @@ def test_serve_canned_queries_fts_metadata_and_read_only(datasette, archive):
     meta = get_json(db.rsplit("/", 1)[0] + "/-/metadata.json")
     mentions_meta = meta["databases"][db.rsplit("/", 1)[1]]["tables"]["mentions"]
     assert mentions_meta["columns"]["published_at"] == "UTC ISO 8601"
-    assert "Reddit User Agreement" in mentions_meta["description_html"] or \
-        "Apple Media Services" in mentions_meta["description_html"]
+    assert (
+        "Reddit User Agreement" in mentions_meta["description_html"]
+        or "Apple Media Services" in mentions_meta["description_html"]
+    )
     # arbitrary SQL is allowed for reading, refused for writing
     sql = urllib.parse.quote("DELETE FROM mentions")
     with pytest.raises(urllib.error.HTTPError):
@@ -84,13 +94,15 @@ def test_serve_without_datasette_says_how_to_install(monkeypatch, watchlist_file
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "datasette" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "datasette" else real(name, *a)
+    )
     res = CliRunner().invoke(app, ["-c", str(watchlist_file), "serve"])
     assert res.exit_code == 2 and "pip install 'brandpulse[serve]'" in res.output
 
 
 def test_column_docs_come_from_the_schema_comments():
     docs = serve_mod.column_comments(
-        "CREATE TABLE x (\n  a TEXT NOT NULL,   -- the a\n  b INTEGER, -- b's doc\n  c TEXT\n)")
+        "CREATE TABLE x (\n  a TEXT NOT NULL,   -- the a\n  b INTEGER, -- b's doc\n  c TEXT\n)"
+    )
     assert docs == {"a": "the a", "b": "b's doc"}

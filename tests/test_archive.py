@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 from typer.testing import CliRunner
 
-from monitor.core.archive import Archive, MentionIn, content_hash, mention_row, parse_time
 from monitor.cli.app import app
+from monitor.core.archive import Archive, MentionIn, content_hash, mention_row, parse_time
 from monitor.core.schema import MIGRATIONS, migrate
 
 runner = CliRunner()
@@ -24,8 +24,15 @@ def test_new_archive_is_wal_and_migrated(archive):
     mode = archive.db.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
     assert archive.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
-    for table in ("mentions", "enrichments", "mention_topics", "crawl_runs", "alerts",
-                  "digests", "survey_responses"):
+    for table in (
+        "mentions",
+        "enrichments",
+        "mention_topics",
+        "crawl_runs",
+        "alerts",
+        "digests",
+        "survey_responses",
+    ):
         assert archive.db[table].exists(), table
 
 
@@ -75,11 +82,16 @@ def test_times_are_stored_as_utc():
 def test_import_good_and_bad_rows_then_reimport(tmp_path, watchlist_file):
     f = tmp_path / "mentions.jsonl"
     lines = [
-        {"id": "a1", "text": "Die Lieferung war schnell", "rating": 5, "published_at": "2026-11-20T10:00:00Z"},
+        {
+            "id": "a1",
+            "text": "Die Lieferung war schnell",
+            "rating": 5,
+            "published_at": "2026-11-20T10:00:00Z",
+        },
         {"id": "a2", "text": "Hotline nie erreichbar", "author": "kim", "lang": "de"},
         {"id": "a3", "text": "Great app", "source": "appstore", "rating": "4"},
     ]
-    body = "\n".join(json.dumps(x) for x in lines) + "\n{\"id\": \"a4\", \"rating\": 3}\n"
+    body = "\n".join(json.dumps(x) for x in lines) + '\n{"id": "a4", "rating": 3}\n'
     f.write_text(body)
     res = runner.invoke(app, ["--config", str(watchlist_file), "import", str(f)])
     assert res.exit_code == 1
@@ -109,7 +121,9 @@ def test_import_csv_reports_bad_dates_and_ratings(tmp_path, watchlist_file):
 
 def test_import_survey(tmp_path, watchlist_file):
     f = tmp_path / "nps.csv"
-    f.write_text("score,comment,date,customer\n10,Top,2026-11-01,c1\n2,Lieferung zu spät,2026-11-02,c2\n11,x,2026-11-02,c3\n")
+    f.write_text(
+        "score,comment,date,customer\n10,Top,2026-11-01,c1\n2,Lieferung zu spät,2026-11-02,c2\n11,x,2026-11-02,c3\n"
+    )
     res = runner.invoke(app, ["--config", str(watchlist_file), "import", "--kind", "survey", str(f)])
     assert res.exit_code == 1 and "2 new" in res.output and f"{f}:4: score" in res.output
     res2 = runner.invoke(app, ["--config", str(watchlist_file), "import", "--kind", "survey", str(f)])
@@ -139,8 +153,9 @@ def test_concurrent_first_open_migrates_once(tmp_path):
 
     path = tmp_path / "race.db"
     code = "import sys; from monitor.core.archive import Archive; Archive.open(sys.argv[1]).close()"
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE)
-             for _ in range(4)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE) for _ in range(4)
+    ]
     errors = [p.communicate()[1].decode() for p in procs]
     assert all(p.returncode == 0 for p in procs), errors
     db = sqlite3.connect(path)

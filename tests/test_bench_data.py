@@ -1,6 +1,7 @@
 """The hand-labelled English review sentences the topic bench measures with stay well-formed:
 every category is a topic of bench/app_watchlist.yaml, polarities are the model's labels, and
 each row names its real origin (tests/data/README.md)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -30,4 +31,7 @@ def test_labelled_sentences_are_well_formed(name):
     halves = Counter(en_half(r) for r in rows)
     assert min(halves.values()) > 0.3 * len(rows)  # the review split keeps both halves substantial
     # one review's sentences are never on both sides of the split
-    assert all(len({en_half(r) for r in rows if r["review_id"] == rid}) == 1 for rid in {r["review_id"] for r in rows})
+    assert all(
+        len({en_half(r) for r in rows if r["review_id"] == rid}) == 1
+        for rid in {r["review_id"] for r in rows}
+    )

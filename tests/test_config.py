@@ -25,8 +25,16 @@ def write(tmp_path: Path, data) -> Path:
 def test_template_is_valid_and_has_required_topics():
     wl = load_watchlist(TEMPLATE)
     expected = {
-        "delivery", "customer_service", "price", "quality", "refunds", "app_website",
-        "waiting_time", "billing", "cancellation", "staff_friendliness",
+        "delivery",
+        "customer_service",
+        "price",
+        "quality",
+        "refunds",
+        "app_website",
+        "waiting_time",
+        "billing",
+        "cancellation",
+        "staff_friendliness",
     }
     assert expected <= set(wl.topics)
     for name in expected:

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from crawler.localserver import FixtureServer, Route
 from helpers_crawler import MASTODON_TOKEN, RETRY_AFTER_S, all_routes, e2e_watchlist
+
+from crawler.launch import run_crawl, source_health
+from crawler.localserver import FixtureServer, Route
 from monitor.core.archive import Archive
 from monitor.core.config import SOURCE_TYPES, load_watchlist
-from crawler.launch import run_crawl, source_health
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +82,8 @@ def test_every_spider_end_to_end(e2e_wl, server):
         assert stored == sum(o.items_new for o in first.values())
         row = arc.db.execute(
             "SELECT source_key, brand, rating, published_at FROM mentions WHERE source='trustpilot' "
-            "ORDER BY published_at DESC LIMIT 1").fetchone()
+            "ORDER BY published_at DESC LIMIT 1"
+        ).fetchone()
         assert row[1] == "Acme" and row[2] == 1.0 and row[3] == "2026-11-20T18:04:11Z"
         assert row[0] == "trustpilot:domain=acme-versand.de"
 
@@ -95,12 +96,14 @@ def test_every_spider_end_to_end(e2e_wl, server):
         assert arc.count("mentions") == stored
     second_paths = [h.path for h in server.requests[requests_before:]]
     assert "/us/rss/customerreviews/page=2/id=284815942/sortby=mostrecent/json" not in second_paths
-    assert not any(h.query.get("page") == "2" for h in server.requests[requests_before:]
-                   if h.path.startswith("/review/"))
+    assert not any(
+        h.query.get("page") == "2" for h in server.requests[requests_before:] if h.path.startswith("/review/")
+    )
 
     # A source that yielded items and now parses none is flagged (layout changed).
     server.routes["/us/rss/customerreviews/page=1/id=284815942/sortby=mostrecent/json"] = Route(
-        body="<html><body>We moved!</body></html>", content_type="text/html")
+        body="<html><body>We moved!</body></html>", content_type="text/html"
+    )
     (third,) = run_crawl(e2e_wl, source_type="appstore", timeout_s=120)
     assert third.layout_suspect and third.parse_errors == 1 and "layout" in third.message
 
@@ -131,8 +134,11 @@ def test_hanging_source_is_killed_and_recorded(tmp_path: Path, monkeypatch):
         return Route(body="{}")
 
     with FixtureServer({"/api/v1/search_by_date": hang}) as srv:
-        data = {"archive": "a.db", "crawler": {"download_delay": 0},
-                "brands": [{"name": "Apple", "sources": [{"type": "hackernews", "base_url": srv.url}]}]}
+        data = {
+            "archive": "a.db",
+            "crawler": {"download_delay": 0},
+            "brands": [{"name": "Apple", "sources": [{"type": "hackernews", "base_url": srv.url}]}],
+        }
         path = tmp_path / "w.yaml"
         path.write_text(yaml.safe_dump(data))
         try:
@@ -152,8 +158,11 @@ def test_server_errors_fail_the_run_and_the_command(tmp_path: Path):
 
     down = [Route(status=503, body="maintenance", headers={"Retry-After": "0"})]
     with FixtureServer({"/api/v1/search_by_date": down}) as srv:
-        data = {"archive": "a.db", "crawler": {"download_delay": 0},
-                "brands": [{"name": "Apple", "sources": [{"type": "hackernews", "base_url": srv.url}]}]}
+        data = {
+            "archive": "a.db",
+            "crawler": {"download_delay": 0},
+            "brands": [{"name": "Apple", "sources": [{"type": "hackernews", "base_url": srv.url}]}],
+        }
         path = tmp_path / "w.yaml"
         path.write_text(yaml.safe_dump(data))
         result = CliRunner().invoke(app, ["--config", str(path), "crawl", "--timeout", "60"])

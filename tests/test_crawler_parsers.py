@@ -40,7 +40,9 @@ def cassette_body(rel: str, uri_part: str) -> str:
 
 
 def hn_reply(url: str) -> dict:
-    return next(r["reply"] for r in json.loads(read("hackernews/search_by_date_apple.json")) if r["url"] == url)
+    return next(
+        r["reply"] for r in json.loads(read("hackernews/search_by_date_apple.json")) if r["url"] == url
+    )
 
 
 def assert_valid(items: list[dict]) -> None:
@@ -83,8 +85,9 @@ def test_appstore_empty_feed_ends_paging():
 
 
 def test_google_play_real_batchexecute():
-    page = parse_google_play(read("google_play/review_relevant.batchexecute"), app_id="com.twitter.android",
-                             lang="en")
+    page = parse_google_play(
+        read("google_play/review_relevant.batchexecute"), app_id="com.twitter.android", lang="en"
+    )
     assert len(page.items) == 40 and page.errors == []
     first = page.items[0]
     assert first["external_id"].startswith("gp:AOqpTOEG141w8NXyoj4")
@@ -135,7 +138,9 @@ def test_trustpilot_page_without_next_data_is_an_error():
 
 
 def test_schemaorg_json_ld_with_aggregate():
-    page = parse_schemaorg(read("schemaorg/provenexpert_jsonld.html"), url="https://www.provenexpert.com/acme-versand/")
+    page = parse_schemaorg(
+        read("schemaorg/provenexpert_jsonld.html"), url="https://www.provenexpert.com/acme-versand/"
+    )
     assert [i["rating"] for i in page.items] == [3.0, 5.0]
     assert page.items[1]["text"] == "Alles wunderbar, schnell und unkompliziert."  # tags stripped
     assert page.items[0]["author"] == "Petra L." and page.items[0]["lang"] == "de"
@@ -200,7 +205,10 @@ def test_reddit_real_listing():
     assert len(page.items) == 6 and page.errors == []
     first = page.items[0]
     assert first["external_id"] == "t3_3gpbiu" and first["author"] == "dClauzel"
-    assert first["url"] == "https://www.reddit.com/r/redditdev/comments/3gpbiu/prawoauth2util_problem_using_get_banned_raise/"
+    assert (
+        first["url"]
+        == "https://www.reddit.com/r/redditdev/comments/3gpbiu/prawoauth2util_problem_using_get_banned_raise/"
+    )
     assert first["text"].startswith("# solved")
     assert first["published_at"] == 1439370514.0
     assert page.next is None
@@ -282,4 +290,3 @@ def test_bluesky_broken_post_costs_one_error():
     data["posts"][5]["record"] = None
     page = parse_bluesky(json.dumps(data))
     assert len(page.items) == 22 and len(page.errors) == 1
-

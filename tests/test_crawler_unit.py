@@ -96,17 +96,26 @@ def test_settings_from_watchlist(watchlist):
 
 
 def _wl(tmp_path, sources, **extra):
-    data = {"archive": "a.db", "crawler": {"backfill_limit": 3},
-            "brands": [{"name": "Acme", "aliases": ["Acme Versand"], "exclude": ["Acme Corp Looney"],
-                        "sources": sources}], **extra}
+    data = {
+        "archive": "a.db",
+        "crawler": {"backfill_limit": 3},
+        "brands": [
+            {"name": "Acme", "aliases": ["Acme Versand"], "exclude": ["Acme Corp Looney"], "sources": sources}
+        ],
+        **extra,
+    }
     path = tmp_path / "w.yaml"
     path.write_text(yaml.safe_dump(data))
     return load_watchlist(path)
 
 
 def _item(i: int, text: str = "Acme Versand war schnell", day: int = 20) -> dict:
-    return {"external_id": f"id{i}", "text": text, "published_at": f"2026-11-{day:02d}T10:00:{i:02d}Z",
-            "author": f"a{i}"}
+    return {
+        "external_id": f"id{i}",
+        "text": text,
+        "published_at": f"2026-11-{day:02d}T10:00:{i:02d}Z",
+        "author": f"a{i}",
+    }
 
 
 def test_first_run_backfill_limit_and_parse_errors(tmp_path):
@@ -114,8 +123,11 @@ def test_first_run_backfill_limit_and_parse_errors(tmp_path):
     with Archive.open(wl.archive_path) as arc:
         ctx = CrawlContext(wl, wl.brands[0], wl.brands[0].sources[0], arc)
         assert ctx.first_run and ctx.limit == 3
-        page = ParsedPage(items=[_item(1), {"external_id": "x", "text": ""}, _item(2), _item(3), _item(4)],
-                          errors=["hit 9: KeyError"], next=1)
+        page = ParsedPage(
+            items=[_item(1), {"external_id": "x", "text": ""}, _item(2), _item(3), _item(4)],
+            errors=["hit 9: KeyError"],
+            next=1,
+        )
         rows, more = ctx.accept(page, "http://h/1")
         assert [r["external_id"] for r in rows] == ["id1", "id2", "id3"]  # limit 3
         assert not more  # the back-fill limit ends paging
@@ -148,8 +160,13 @@ def test_brand_filter_counts_off_brand_items(tmp_path):
     brand = wl.brands[0]
     with Archive.open(wl.archive_path) as arc:
         social = CrawlContext(wl, brand, brand.sources[0], arc)
-        page = ParsedPage(items=[_item(1, "Acme Corp Looney Tunes Marathon"), _item(2, "Nichts zu sehen"),
-                                 _item(3, "Paket von Acme Versand kam nie")])
+        page = ParsedPage(
+            items=[
+                _item(1, "Acme Corp Looney Tunes Marathon"),
+                _item(2, "Nichts zu sehen"),
+                _item(3, "Paket von Acme Versand kam nie"),
+            ]
+        )
         rows, _ = social.accept(page, "u")
         assert [r["external_id"] for r in rows] == ["id3"] and social.counters.items_irrelevant == 2
         assert social.search_terms() == 'Acme OR "Acme Versand"'
@@ -165,8 +182,12 @@ def test_layout_suspect_only_after_a_source_yielded(tmp_path):
         ctx = CrawlContext(wl, brand, source, arc)
         ctx.accept(ParsedPage(items=[]), "u")
         assert ctx.summary()["layout_suspect"] == 0  # never yielded anything: nothing to compare
-        arc.finish_run("crawl_runs", arc.start_run("crawl_runs", spider="appstore", source_key=source.key,
-                                                   brand="Acme"), status="ok", items_new=4)
+        arc.finish_run(
+            "crawl_runs",
+            arc.start_run("crawl_runs", spider="appstore", source_key=source.key, brand="Acme"),
+            status="ok",
+            items_new=4,
+        )
         ctx = CrawlContext(wl, brand, source, arc)
         ctx.unreadable("http://x/1", "JSONDecodeError")
         summary = ctx.summary()
@@ -192,9 +213,14 @@ def test_spider_requests_follow_config(tmp_path, monkeypatch):
     from crawler.spiders.trustpilot import TrustpilotSpider
 
     monkeypatch.delenv("BRANDPULSE_MASTODON_TOKEN", raising=False)
-    wl = _wl(tmp_path, [{"type": "hackernews"}, {"type": "mastodon", "instance": "chaos.social", "hashtag": "acme",
-                                                 "query": "acme"},
-                        {"type": "trustpilot", "domain": "acme.de", "language": "de"}])
+    wl = _wl(
+        tmp_path,
+        [
+            {"type": "hackernews"},
+            {"type": "mastodon", "instance": "chaos.social", "hashtag": "acme", "query": "acme"},
+            {"type": "trustpilot", "domain": "acme.de", "language": "de"},
+        ],
+    )
     brand = wl.brands[0]
     with Archive.open(wl.archive_path) as arc:
         arc.set_cursor("Acme", brand.sources[0].key, None, "2026-11-20T10:00:00Z")
@@ -267,13 +293,18 @@ def test_crawler_run_rejects_unknown_source_key(tmp_path, capsys):
 
 
 def test_stale_running_rows_are_closed(tmp_path):
-    from monitor.core.archive import iso, utcnow
     from crawler.launch import mark_stale_runs
+    from monitor.core.archive import iso, utcnow
 
     wl = _wl(tmp_path, [{"type": "hackernews"}])
     with Archive.open(wl.archive_path) as arc:
-        old = arc.start_run("crawl_runs", spider="hackernews", brand="Acme", source_key="k",
-                            started_at=iso(utcnow() - timedelta(hours=3)))
+        old = arc.start_run(
+            "crawl_runs",
+            spider="hackernews",
+            brand="Acme",
+            source_key="k",
+            started_at=iso(utcnow() - timedelta(hours=3)),
+        )
         fresh = arc.start_run("crawl_runs", spider="hackernews", brand="Acme", source_key="k")
         assert mark_stale_runs(arc, older_than_s=3600) == 1
         assert arc.db["crawl_runs"].get(old)["status"] == "killed"
@@ -284,8 +315,11 @@ def test_authors_are_pseudonymised_before_storing(tmp_path, monkeypatch):
     from crawler.run import run_source
     from monitor.privacy.erasure import MissingKey
 
-    wl = _wl(tmp_path, [{"type": "appstore", "app_id": "1"}],
-             privacy={"pseudonymise_authors": True, "key_env": "BP_TEST_KEY"})
+    wl = _wl(
+        tmp_path,
+        [{"type": "appstore", "app_id": "1"}],
+        privacy={"pseudonymise_authors": True, "key_env": "BP_TEST_KEY"},
+    )
     brand, source = wl.brands[0], wl.brands[0].sources[0]
     monkeypatch.delenv("BP_TEST_KEY", raising=False)
     with Archive.open(wl.archive_path) as arc:
@@ -305,11 +339,16 @@ def test_html_pages_are_decoded_with_their_charset(tmp_path):
 
     wl = _wl(tmp_path, [{"type": "schemaorg", "urls": ["https://shop.example.de/p/1"]}])
     brand = wl.brands[0]
-    page = ('<html lang="de"><head><meta charset="iso-8859-1"><script type="application/ld+json">'
-            '{"@context": "https://schema.org", "@type": "Review", "reviewBody": "Größe passt, Lieferung pünktlich",'
-            ' "datePublished": "2026-11-20", "author": {"@type": "Person", "name": "Jörg"}}</script></head></html>')
-    response = HtmlResponse("https://shop.example.de/p/1", body=page.encode("latin-1"),
-                            headers={"Content-Type": "text/html; charset=ISO-8859-1"})
+    page = (
+        '<html lang="de"><head><meta charset="iso-8859-1"><script type="application/ld+json">'
+        '{"@context": "https://schema.org", "@type": "Review", "reviewBody": "Größe passt, Lieferung pünktlich",'
+        ' "datePublished": "2026-11-20", "author": {"@type": "Person", "name": "Jörg"}}</script></head></html>'
+    )
+    response = HtmlResponse(
+        "https://shop.example.de/p/1",
+        body=page.encode("latin-1"),
+        headers={"Content-Type": "text/html; charset=ISO-8859-1"},
+    )
     with Archive.open(wl.archive_path) as arc:
         spider = SchemaOrgSpider(ctx=CrawlContext(wl, brand, brand.sources[0], arc))
         (item,) = list(spider.parse(response))

@@ -20,9 +20,9 @@ import yaml
 
 from monitor.core.archive import Archive
 from monitor.core.config import load_watchlist
+from monitor.daemon.lock import AlreadyRunning, ArchiveLock, is_locked, lock_path, read_state, running_daemon
 from monitor.daemon.service import Daemon
 from monitor.pipeline.jobs import JobResult, close_stale_runs, last_runs
-from monitor.daemon.lock import AlreadyRunning, ArchiveLock, is_locked, lock_path, read_state, running_daemon
 from tests.conftest import MINIMAL_WATCHLIST
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,8 +118,10 @@ def fast_daemon_kw():
 
 
 def test_chain_crawl_enrich_detect_then_owed_digest(tmp_path, fast_daemon_kw):
-    cfg = write_config(tmp_path / "wl.yaml", digest={"send_time": send_time_just_passed(),
-                                                     "recipients": [{"emails": ["a@example.com"]}]})
+    cfg = write_config(
+        tmp_path / "wl.yaml",
+        digest={"send_time": send_time_just_passed(), "recipients": [{"emails": ["a@example.com"]}]},
+    )
     rec = Recorder()
     d = Daemon(cfg, stages=rec.stages(), **fast_daemon_kw)
     t = start(d)
@@ -132,8 +134,8 @@ def test_chain_crawl_enrich_detect_then_owed_digest(tmp_path, fast_daemon_kw):
     assert not t.is_alive()
     # The digest was owed (its time passed seconds ago) but waited for the chain to settle.
     # (enrich and detect also run once at start: they never ran on this archive.)
-    after_crawl = rec.calls[rec.calls.index("crawl") + 1:]
-    assert "enrich" in after_crawl and "detect" in after_crawl[after_crawl.index("enrich"):]
+    after_crawl = rec.calls[rec.calls.index("crawl") + 1 :]
+    assert "enrich" in after_crawl and "detect" in after_crawl[after_crawl.index("enrich") :]
     assert rec.calls[-1] == "digest" and rec.calls.count("digest") == 1
     assert rec.digest_fire_times[0] <= datetime.now().astimezone()
     rows = job_rows(load_watchlist(cfg).archive_path)
@@ -146,8 +148,10 @@ def test_chain_crawl_enrich_detect_then_owed_digest(tmp_path, fast_daemon_kw):
 
 
 def test_restart_does_not_repeat_digest_or_fresh_crawls(tmp_path, fast_daemon_kw):
-    cfg = write_config(tmp_path / "wl.yaml", digest={"send_time": send_time_just_passed(),
-                                                     "recipients": [{"emails": ["a@example.com"]}]})
+    cfg = write_config(
+        tmp_path / "wl.yaml",
+        digest={"send_time": send_time_just_passed(), "recipients": [{"emails": ["a@example.com"]}]},
+    )
     first = Recorder()
     d = Daemon(cfg, stages=first.stages(), **fast_daemon_kw)
     t = start(d)
@@ -239,8 +243,9 @@ def test_reload_on_file_change_and_invalid_watchlist_is_rejected(tmp_path, fast_
         assert d.wl.brands[0].sources  # the old watchlist is still in use
 
         data = json.loads(json.dumps(MINIMAL_WATCHLIST))
-        data["brands"][0]["sources"].append({"type": "feed", "url": "https://example.org/feed.xml",
-                                             "schedule": {"cron": "0 3 * * *"}})
+        data["brands"][0]["sources"].append(
+            {"type": "feed", "url": "https://example.org/feed.xml", "schedule": {"cron": "0 3 * * *"}}
+        )
         data["digest"]["send_time"] = "05:45"
         cfg.write_text(yaml.safe_dump(data), encoding="utf-8")
         wait_for(lambda: events(caplog, "config.reloaded"), what="reload")
@@ -353,15 +358,26 @@ def test_daemon_process_sigterm_sighup_and_single_instance(tmp_path):
     script.write_text(FAKE_DAEMON, encoding="utf-8")
     child_pid_file = tmp_path / "child.pid"
     log = (tmp_path / "daemon.log").open("w")
-    proc = subprocess.Popen([PY, str(script), str(cfg), str(child_pid_file)], cwd=ROOT, env=_env(),
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [PY, str(script), str(cfg), str(child_pid_file)],
+        cwd=ROOT,
+        env=_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for(child_pid_file.exists, timeout=30, what="crawl subprocess")
         spider = int(child_pid_file.read_text())
 
         # A second daemon (the real CLI) on the same archive refuses with a clear message.
-        second = subprocess.run([PY, "-m", "monitor.cli", "--config", str(cfg), "run"], cwd=ROOT,
-                                env=_env(), capture_output=True, text=True, timeout=60)
+        second = subprocess.run(
+            [PY, "-m", "monitor.cli", "--config", str(cfg), "run"],
+            cwd=ROOT,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert second.returncode == 2
         assert "already running" in second.stderr and f"pid {proc.pid}" in second.stderr
 

@@ -27,10 +27,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-
-from crawler.localserver import FixtureServer, Hit, Route
 from helpers_crawler import trustpilot_routes
 from helpers_smtp import Inbox, SmtpServer
+
+from crawler.localserver import FixtureServer, Hit, Route
 from monitor.core.archive import Archive
 
 pytestmark = pytest.mark.slow
@@ -38,7 +38,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 CRAWL_TIMEOUT_S = 15
 
-DAEMON = r'''
+DAEMON = r"""
 import sys
 from pathlib import Path
 from monitor.daemon.service import Daemon
@@ -50,7 +50,7 @@ setup_logging()
 d = Daemon(Path(sys.argv[1]), poll_s=0.2, settle_s=1.0, shutdown_grace_s=3, crawl_workers=1,
            crawl_timeout_s=float(sys.argv[2]), sentiment_model=tiny_test_model())
 sys.exit(d.run())
-'''
+"""
 
 
 LOG: Path | None = None  # the running test's daemon log, shown when a wait times out
@@ -104,19 +104,30 @@ def watchlist(base_url: str, smtp_port: int, send_time: str) -> dict:
     return {
         "archive": "archive.db",
         "timezone": "Europe/Berlin",
-        "crawler": {"download_delay": 0, "contact_url": "https://example.org/brandpulse-test",
-                    "schedule": {"every_minutes": 60, "jitter_seconds": 0}},
+        "crawler": {
+            "download_delay": 0,
+            "contact_url": "https://example.org/brandpulse-test",
+            "schedule": {"every_minutes": 60, "jitter_seconds": 0},
+        },
         "brands": [
-            {"name": "Acme", "aliases": ["Acme Versand"],
-             "sources": [{"type": "trustpilot", "domain": "acme-versand.de", **src}]},
+            {
+                "name": "Acme",
+                "aliases": ["Acme Versand"],
+                "sources": [{"type": "trustpilot", "domain": "acme-versand.de", **src}],
+            },
             {"name": "Slowpoke", "sources": [{"type": "hackernews", "query": "slowpoke", **src}]},
         ],
         "topics": {"delivery": {"keywords": {"de": ["Lieferung", "Paket"], "en": ["delivery"]}}},
         "digest": {
             "send_time": send_time,
             "recipients": [{"name": "team", "emails": ["team@example.com"]}],
-            "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none", "retries": 0,
-                     "timeout_seconds": 10},
+            "smtp": {
+                "host": "127.0.0.1",
+                "port": smtp_port,
+                "security": "none",
+                "retries": 0,
+                "timeout_seconds": 10,
+            },
         },
     }
 
@@ -124,8 +135,13 @@ def watchlist(base_url: str, smtp_port: int, send_time: str) -> dict:
 def start(script: Path, cfg: Path, log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "400"}
     fh = log.open("a")
-    return subprocess.Popen([sys.executable, str(script), str(cfg), str(CRAWL_TIMEOUT_S)], cwd=ROOT,
-                            env=env, stdout=fh, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, str(script), str(cfg), str(CRAWL_TIMEOUT_S)],
+        cwd=ROOT,
+        env=env,
+        stdout=fh,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def test_daemon_end_to_end(tmp_path: Path):
@@ -167,21 +183,34 @@ def test_daemon_end_to_end(tmp_path: Path):
         site.hold_page2.clear()
         proc = start(script, cfg, log)
         try:
-            wait_for(lambda: rows(db, "SELECT count(*) FROM crawl_runs WHERE spider='hackernews'") == [(1,)],
-                     120, "the crawl of the hanging site")
+            wait_for(
+                lambda: rows(db, "SELECT count(*) FROM crawl_runs WHERE spider='hackernews'") == [(1,)],
+                120,
+                "the crawl of the hanging site",
+            )
             # Meanwhile a second daemon on the same archive refuses (the real CLI).
             second = subprocess.run(
-                [sys.executable, "-m", "monitor.cli", "--config", str(cfg), "run"], cwd=ROOT,
+                [sys.executable, "-m", "monitor.cli", "--config", str(cfg), "run"],
+                cwd=ROOT,
                 env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "400"},
-                capture_output=True, text=True, timeout=120)
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert second.returncode == 2 and "already running" in second.stderr
             assert f"pid {proc.pid}" in second.stderr
             # The hanging site is killed at its timeout and recorded; the daemon carries on.
-            wait_for(lambda: rows(db, "SELECT count(*) FROM crawl_runs WHERE status='timeout'") == [(1,)],
-                     120, "the hanging crawl to be killed")
+            wait_for(
+                lambda: rows(db, "SELECT count(*) FROM crawl_runs WHERE status='timeout'") == [(1,)],
+                120,
+                "the hanging crawl to be killed",
+            )
             wait_for(lambda: inbox.messages, 120, "the digest e-mail")
-            wait_for(lambda: rows(db, "SELECT count(*) FROM job_runs WHERE status='running'") == [(0,)],
-                     60, "all jobs done")
+            wait_for(
+                lambda: rows(db, "SELECT count(*) FROM job_runs WHERE status='running'") == [(0,)],
+                60,
+                "all jobs done",
+            )
             time.sleep(1)
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(60) == 0, log.read_text()
@@ -195,11 +224,18 @@ def test_daemon_end_to_end(tmp_path: Path):
     (tp_ok,) = rows(db, "SELECT items_new FROM crawl_runs WHERE spider='trustpilot' AND status='ok'")
     mentions = rows(db, "SELECT count(*) FROM mentions WHERE brand='Acme'")[0][0]
     assert tp_ok[0] > 0 and mentions >= tp_ok[0]
-    assert rows(db, "SELECT count(*) FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id "
-                    "WHERE e.mention_id IS NULL AND coalesce(m.text, '') != ''") == [(0,)]
+    assert rows(
+        db,
+        "SELECT count(*) FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id "
+        "WHERE e.mention_id IS NULL AND coalesce(m.text, '') != ''",
+    ) == [(0,)]
     assert rows(db, "SELECT DISTINCT model_version FROM enrichments")[0][0].startswith("tiny-test")
-    jobs = {j: s for j, s in rows(db, "SELECT job, status FROM job_runs WHERE id IN "
-                                      "(SELECT max(id) FROM job_runs GROUP BY job)")}
+    jobs = {
+        j: s
+        for j, s in rows(
+            db, "SELECT job, status FROM job_runs WHERE id IN (SELECT max(id) FROM job_runs GROUP BY job)"
+        )
+    }
     assert jobs["enrich"] == "ok" and jobs["detect"] == "ok" and jobs["digest"] == "ok", jobs
     (timeout_msg,) = rows(db, "SELECT message FROM crawl_runs WHERE status='timeout'")
     assert f"killed after {CRAWL_TIMEOUT_S}s" in timeout_msg[0]
@@ -210,9 +246,14 @@ def test_daemon_end_to_end(tmp_path: Path):
     assert "job.finished" in text and "job=digest" in text
 
     # status shows what happened (daemon stopped now).
-    out = subprocess.run([sys.executable, "-m", "monitor.cli", "--config", str(cfg), "status", "--json"],
-                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "monitor.cli", "--config", str(cfg), "status", "--json"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     st = json.loads(out.stdout)
     assert st["daemon"]["running"] is False

@@ -10,11 +10,11 @@ import pytest
 import crawler.launch
 import monitor.enrich.run
 import reports.pipeline
-from monitor.pipeline import jobs
-from monitor.core.config import parse_watchlist
 from crawler.launch import CrawlOutcome
-from monitor.pipeline.jobs import JobContext, JobResult, Stopping, only_source, run_recorded
+from monitor.core.config import parse_watchlist
 from monitor.daemon.schedule import build_jobs
+from monitor.pipeline import jobs
+from monitor.pipeline.jobs import JobContext, JobResult, Stopping, only_source, run_recorded
 
 
 @pytest.fixture
@@ -35,8 +35,16 @@ def crawl_spec(wl, n=0):
 
 
 def outcome(status="ok", new=3, seen=7, message=None):
-    return CrawlOutcome(run_id=1, brand="Acme", source_type="feed", source_key="k", status=status,
-                        items_new=new, items_seen=seen, message=message)
+    return CrawlOutcome(
+        run_id=1,
+        brand="Acme",
+        source_type="feed",
+        source_key="k",
+        status=status,
+        items_new=new,
+        items_seen=seen,
+        message=message,
+    )
 
 
 def test_only_source_keeps_one_source_and_the_archive(two_feeds):
@@ -69,15 +77,19 @@ def test_crawl_job_runs_exactly_its_source(two_feeds, monkeypatch):
 
 
 def test_crawl_job_failure_and_shutdown(two_feeds, monkeypatch):
-    monkeypatch.setattr(crawler.launch, "run_crawl",
-                        lambda wl, **kw: [outcome("timeout", 0, 0, "killed after 60s")])
+    monkeypatch.setattr(
+        crawler.launch, "run_crawl", lambda wl, **kw: [outcome("timeout", 0, 0, "killed after 60s")]
+    )
     result = jobs.crawl(two_feeds, crawl_spec(two_feeds), JobContext())
     assert result.status == "failed" and "killed after 60s" in result.message
 
     stopping = threading.Event()
     stopping.set()
-    monkeypatch.setattr(crawler.launch, "run_crawl",
-                        lambda wl, **kw: [outcome("failed", 2, 0, "crawler exited with status -15")])
+    monkeypatch.setattr(
+        crawler.launch,
+        "run_crawl",
+        lambda wl, **kw: [outcome("failed", 2, 0, "crawler exited with status -15")],
+    )
     result = jobs.crawl(two_feeds, crawl_spec(two_feeds), JobContext(stopping=stopping))
     assert result.status == "interrupted" and result.changed == 2
 
@@ -87,8 +99,11 @@ def test_digest_job_covers_the_day_before_its_scheduled_time(watchlist, monkeypa
 
     def fake_run_digest(wl, archive, *, period=None, send=False, out=None):
         seen.update(period=period, send=send)
-        return [reports.pipeline.DigestResult(period, "default", "de", "s", None, None, False,
-                                              {"team@example.com": "sent"})]
+        return [
+            reports.pipeline.DigestResult(
+                period, "default", "de", "s", None, None, False, {"team@example.com": "sent"}
+            )
+        ]
 
     monkeypatch.setattr(reports.pipeline, "run_digest", fake_run_digest)
     spec = next(s for s in build_jobs(watchlist) if s.kind == "digest")
@@ -99,7 +114,8 @@ def test_digest_job_covers_the_day_before_its_scheduled_time(watchlist, monkeypa
     assert result.status == "ok" and "1 sent, 0 failed" in result.message
 
     no_recipients = watchlist.model_copy(
-        update={"digest": watchlist.digest.model_copy(update={"recipients": []})})
+        update={"digest": watchlist.digest.model_copy(update={"recipients": []})}
+    )
     jobs.digest(no_recipients, spec, ctx)
     assert seen["send"] is False  # rendered to disk, nothing to send to
 
@@ -127,7 +143,9 @@ def test_enrich_job_loads_the_model_once(watchlist, monkeypatch):
     assert loads == ["embedded"] and result.changed == 20
     assert result.message.startswith("20 of 20 enriched") and "fake-1" in result.message
     # Other sentiment settings: loaded again.
-    other = watchlist.model_copy(update={"sentiment": watchlist.sentiment.model_copy(update={"batch_size": 8})})
+    other = watchlist.model_copy(
+        update={"sentiment": watchlist.sentiment.model_copy(update={"batch_size": 8})}
+    )
     jobs.enrich(other, spec, JobContext())
     assert len(loads) == 2
 
@@ -146,8 +164,9 @@ def test_run_recorded_keeps_every_outcome(archive, watchlist):
 
     for func in (ok, broken, stopped):
         run_recorded(func, watchlist, spec, JobContext())
-    rows = archive.conn.execute("SELECT job, status, message, finished_at FROM job_runs ORDER BY id").fetchall()
+    rows = archive.conn.execute(
+        "SELECT job, status, message, finished_at FROM job_runs ORDER BY id"
+    ).fetchall()
     assert [(r[0], r[1]) for r in rows] == [("detect", "ok"), ("detect", "failed"), ("detect", "interrupted")]
     assert rows[0][2].startswith("2 alert change(s) (") and "ValueError: bad baseline" in rows[1][2]
     assert all(r[3] for r in rows)
-

@@ -28,8 +28,14 @@ def test_key_value_lines(tmp_path, restore_logging):
     path = tmp_path / "d.log"
     setup_logging(file=path)
     log = get_logger("daemon")
-    log_event(log, "job.finished", job="crawl:Acme/feed:url=x", status="ok", duration_s=1.5,
-              message='3 new, "quoted"\nsecond line')
+    log_event(
+        log,
+        "job.finished",
+        job="crawl:Acme/feed:url=x",
+        status="ok",
+        duration_s=1.5,
+        message='3 new, "quoted"\nsecond line',
+    )
     logging.getLogger("scrapy").info("third-party chatter is dropped")
     logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed")
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -37,8 +43,9 @@ def test_key_value_lines(tmp_path, restore_logging):
     first = lines[0].split(" ", 4)
     assert first[0].endswith("Z") and first[1:4] == ["INFO", "daemon", "job.finished"]
     # Values with spaces, quotes, "=" or newlines are JSON-quoted (logfmt), the rest bare.
-    assert first[4] == ('job="crawl:Acme/feed:url=x" status=ok duration_s=1.5 '
-                        'message="3 new, \\"quoted\\"\\nsecond line"')
+    assert first[4] == (
+        'job="crawl:Acme/feed:url=x" status=ok duration_s=1.5 message="3 new, \\"quoted\\"\\nsecond line"'
+    )
     assert "WARNING apscheduler.scheduler Run time of job was missed" in lines[1]
 
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
 
-from monitor.core.archive import iso
 from monitor.cli.app import app
 from monitor.cli.status import collect_status
+from monitor.core.archive import iso
 from monitor.daemon.lock import ArchiveLock
 from monitor.daemon.schedule import crawl_job_id
 
@@ -22,29 +22,80 @@ def seed(archive, watchlist, now: datetime) -> str:
     ago = lambda minutes: iso(now - timedelta(minutes=minutes))  # noqa: E731
     a = archive.db
     a["crawl_runs"].insert(
-        {"spider": "appstore", "source_key": src.key, "brand": "Acme", "started_at": ago(120),
-         "finished_at": ago(119), "status": "ok", "items_new": 40, "items_seen": 0})
+        {
+            "spider": "appstore",
+            "source_key": src.key,
+            "brand": "Acme",
+            "started_at": ago(120),
+            "finished_at": ago(119),
+            "status": "ok",
+            "items_new": 40,
+            "items_seen": 0,
+        }
+    )
     a["crawl_runs"].insert(
-        {"spider": "appstore", "source_key": src.key, "brand": "Acme", "started_at": ago(20),
-         "finished_at": ago(19), "status": "ok", "items_new": 2, "items_seen": 48,
-         "parse_errors": 3, "http_errors": 1, "layout_suspect": 1, "message": "3 reviews without text"})
+        {
+            "spider": "appstore",
+            "source_key": src.key,
+            "brand": "Acme",
+            "started_at": ago(20),
+            "finished_at": ago(19),
+            "status": "ok",
+            "items_new": 2,
+            "items_seen": 48,
+            "parse_errors": 3,
+            "http_errors": 1,
+            "layout_suspect": 1,
+            "message": "3 reviews without text",
+        }
+    )
     for row in (
         {"job": job, "started_at": ago(20), "finished_at": ago(19), "status": "ok", "message": "2 new"},
-        {"job": "enrich", "started_at": ago(18), "finished_at": ago(18), "status": "failed",
-         "message": "ModelNotAvailable: no model"},
-        {"job": "digest", "started_at": ago(600), "finished_at": ago(600), "status": "ok",
-         "message": "sent"},
+        {
+            "job": "enrich",
+            "started_at": ago(18),
+            "finished_at": ago(18),
+            "status": "failed",
+            "message": "ModelNotAvailable: no model",
+        },
+        {"job": "digest", "started_at": ago(600), "finished_at": ago(600), "status": "ok", "message": "sent"},
     ):
         a["job_runs"].insert(row)
-    a["alerts"].insert_all([
-        {"brand": "Acme", "kind": "spike", "topic": "delivery", "status": "open", "opened_at": ago(30),
-         "updated_at": ago(30), "window_start": "2026-11-21", "window_end": "2026-11-21",
-         "observed": 14, "expected": 2.5, "ratio": 5.6, "authors": 11},
-        {"brand": "Acme", "kind": "spike", "topic": "price", "status": "resolved", "opened_at": ago(900),
-         "updated_at": ago(800)},
-    ])
-    a["digests"].insert({"period": "2026-11-20", "recipient": "team@example.com", "language": "de",
-                         "status": "sent", "sent_at": ago(600)})
+    a["alerts"].insert_all(
+        [
+            {
+                "brand": "Acme",
+                "kind": "spike",
+                "topic": "delivery",
+                "status": "open",
+                "opened_at": ago(30),
+                "updated_at": ago(30),
+                "window_start": "2026-11-21",
+                "window_end": "2026-11-21",
+                "observed": 14,
+                "expected": 2.5,
+                "ratio": 5.6,
+                "authors": 11,
+            },
+            {
+                "brand": "Acme",
+                "kind": "spike",
+                "topic": "price",
+                "status": "resolved",
+                "opened_at": ago(900),
+                "updated_at": ago(800),
+            },
+        ]
+    )
+    a["digests"].insert(
+        {
+            "period": "2026-11-20",
+            "recipient": "team@example.com",
+            "language": "de",
+            "status": "sent",
+            "sent_at": ago(600),
+        }
+    )
     archive.conn.commit()
     return job
 
@@ -78,11 +129,15 @@ def test_status_reads_next_runs_from_running_daemon(archive, watchlist):
     now = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
     seed(archive, watchlist, now)
     with ArchiveLock(watchlist.archive_path) as lock:
-        lock.write_state({"started_at": "2026-11-22T07:00:00Z",
-                          "jobs": {"digest": {"next_run_time": "2026-11-23T06:00:00Z",
-                                              "running_since": None},
-                                   "enrich": {"next_run_time": None,
-                                              "running_since": "2026-11-22T07:59:00Z"}}})
+        lock.write_state(
+            {
+                "started_at": "2026-11-22T07:00:00Z",
+                "jobs": {
+                    "digest": {"next_run_time": "2026-11-23T06:00:00Z", "running_since": None},
+                    "enrich": {"next_run_time": None, "running_since": "2026-11-22T07:59:00Z"},
+                },
+            }
+        )
         st = collect_status(watchlist, archive, now=now)
     assert st["daemon"]["running"] is True and st["daemon"]["started_at"] == "2026-11-22T07:00:00Z"
     jobs = {j["job"]: j for j in st["jobs"]}
@@ -100,8 +155,17 @@ def test_status_cli_json_and_table(archive, watchlist, watchlist_file):
 
     res = runner.invoke(app, ["--config", str(watchlist_file), "status"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
-    for text in ("daemon not running", "Jobs", "Sources", "changed?", "Open alerts", "delivery",
-                 "Last digest: 2026-11-20", "Archive:", "enrich"):
+    for text in (
+        "daemon not running",
+        "Jobs",
+        "Sources",
+        "changed?",
+        "Open alerts",
+        "delivery",
+        "Last digest: 2026-11-20",
+        "Archive:",
+        "enrich",
+    ):
         assert text in res.stdout
     assert f"Sources — {doc['sources'][0]['brand']}" in res.stdout  # one brand: named once, no column
 
@@ -120,20 +184,34 @@ def test_crawls_run_by_hand_count_for_the_schedule(archive, watchlist):
     a crawl that failed (e.g. cut off) does not count."""
     now = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
     src = watchlist.brands[0].sources[0]
-    archive.db["crawl_runs"].insert({"spider": "appstore", "source_key": src.key, "brand": "Acme",
-                                     "started_at": iso(now - timedelta(minutes=10)),
-                                     "finished_at": iso(now - timedelta(minutes=9)), "status": "ok",
-                                     "items_new": 5})
+    archive.db["crawl_runs"].insert(
+        {
+            "spider": "appstore",
+            "source_key": src.key,
+            "brand": "Acme",
+            "started_at": iso(now - timedelta(minutes=10)),
+            "finished_at": iso(now - timedelta(minutes=9)),
+            "status": "ok",
+            "items_new": 5,
+        }
+    )
     archive.conn.commit()
     jobs = {j["job"]: j for j in collect_status(watchlist, archive, now=now)["jobs"]}
     crawl = jobs[crawl_job_id("Acme", src.key)]
     assert crawl["last_status"] == "ok" and crawl["last_started_at"] == iso(now - timedelta(minutes=10))
     assert crawl["next_run_at"] == iso(now + timedelta(minutes=50))
 
-    archive.db["crawl_runs"].insert({"spider": "appstore", "source_key": src.key, "brand": "Acme",
-                                     "started_at": iso(now - timedelta(minutes=2)),
-                                     "finished_at": iso(now - timedelta(minutes=1)), "status": "failed",
-                                     "message": "crawler exited with status -15"})
+    archive.db["crawl_runs"].insert(
+        {
+            "spider": "appstore",
+            "source_key": src.key,
+            "brand": "Acme",
+            "started_at": iso(now - timedelta(minutes=2)),
+            "finished_at": iso(now - timedelta(minutes=1)),
+            "status": "failed",
+            "message": "crawler exited with status -15",
+        }
+    )
     archive.conn.commit()
     crawl = {j["job"]: j for j in collect_status(watchlist, archive, now=now)["jobs"]}[crawl["job"]]
     assert crawl["last_status"] == "failed"

@@ -7,8 +7,8 @@ import struct
 import zlib
 
 import pytest
-
 from helpers_smtp import Inbox, SmtpServer, free_port, self_signed
+
 from monitor.core.config import SmtpSettings
 from reports.delivery import build_message, deliver
 
@@ -18,23 +18,41 @@ TEXT = "Grüße 😀 — Lieferung spät\nZeile 2"
 
 def png(width: int = 2, height: int = 2) -> bytes:
     """A tiny valid PNG, built by hand (no imaging library needed)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def settings(port: int, **kw) -> SmtpSettings:
-    base = {"host": "127.0.0.1", "port": port, "security": "none", "sender": "digest@brandpulse.test",
-            "timeout_seconds": 5, "retries": 2}
+    base = {
+        "host": "127.0.0.1",
+        "port": port,
+        "security": "none",
+        "sender": "digest@brandpulse.test",
+        "timeout_seconds": 5,
+        "retries": 2,
+    }
     base.update(kw)
     return SmtpSettings(**base)
 
 
 def message(**kw):
-    args = dict(subject="Acme · 21. Nov. 2026: 8 Erwähnungen", sender="digest@brandpulse.test",
-                recipient="team@example.com", text=TEXT, html=HTML, language="de")
+    args = dict(
+        subject="Acme · 21. Nov. 2026: 8 Erwähnungen",
+        sender="digest@brandpulse.test",
+        recipient="team@example.com",
+        text=TEXT,
+        html=HTML,
+        language="de",
+    )
     args.update(kw)
     return build_message(**args)
 
@@ -95,11 +113,17 @@ def test_implicit_tls(tmp_path):
     cert, key = self_signed(tmp_path)
     inbox = Inbox()
     with SmtpServer(inbox, ssl_cert=(cert, key)) as port:
-        ok = deliver(message(), settings(port, security="ssl"),
-                     ssl_context=ssl.create_default_context(cafile=str(cert)))
+        ok = deliver(
+            message(),
+            settings(port, security="ssl"),
+            ssl_context=ssl.create_default_context(cafile=str(cert)),
+        )
         # without trusting the self-signed certificate the handshake must fail, not fall back
-        bad = deliver(message(), settings(port, security="ssl"),
-                      sleep=lambda s: pytest.fail("a certificate error is not retried"))
+        bad = deliver(
+            message(),
+            settings(port, security="ssl"),
+            sleep=lambda s: pytest.fail("a certificate error is not retried"),
+        )
     assert ok.ok, ok.error
     assert not bad.ok and bad.attempts == 1 and "CERTIFICATE_VERIFY_FAILED" in bad.error
     assert len(inbox.messages) == 1

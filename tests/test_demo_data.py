@@ -41,8 +41,9 @@ FIRST_DAY, LAST_DAY = date(2026, 9, 27), date(2026, 11, 21)
 INCIDENT = date(2026, 11, 19)
 HUB = re.compile(r"Verteilzentr|distribution cent|\bhub\b", re.IGNORECASE)
 LOCKER = re.compile(r"Abholcode|Abholstation|pickup code|pickup locker", re.IGNORECASE)
-CHURN = re.compile(r"kündige|gekündigt|wechsle zu|cancelling my subscription|switching to|moving to",
-                   re.IGNORECASE)
+CHURN = re.compile(
+    r"kündige|gekündigt|wechsle zu|cancelling my subscription|switching to|moving to", re.IGNORECASE
+)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -75,11 +76,17 @@ def items(manifest, demo_watchlist) -> list[dict]:
         out.extend({**it, "source": source} for it in page.items)
 
     for rel in routes["appstore"]["pages"]:
-        add("appstore", parse_appstore((SNAPSHOTS / rel).read_bytes(), country=src["appstore"].country,
-                                       app_id=src["appstore"].app_id))
+        add(
+            "appstore",
+            parse_appstore(
+                (SNAPSHOTS / rel).read_bytes(), country=src["appstore"].country, app_id=src["appstore"].app_id
+            ),
+        )
     for rel in routes["google_play"]["by_token"].values():
-        add("google_play", parse_google_play((SNAPSHOTS / rel).read_bytes(),
-                                             app_id=src["google_play"].app_id, lang="de"))
+        add(
+            "google_play",
+            parse_google_play((SNAPSHOTS / rel).read_bytes(), app_id=src["google_play"].app_id, lang="de"),
+        )
     for rel in routes["trustpilot"]["pages"]:
         add("trustpilot", parse_trustpilot((SNAPSHOTS / rel).read_bytes(), domain=src["trustpilot"].domain))
     for feed in routes["feeds"]:
@@ -94,8 +101,11 @@ def on_brand(items, demo_watchlist) -> list[dict]:
 
     b = demo_watchlist.brands[0]
     matcher = compile_brand(b.name, b.aliases, b.exclude, query=b.query, case_sensitive=b.case_sensitive)
-    return [it for it in items if it["source"] != "feed"
-            or matcher.matches(f"{it.get('title') or ''}\n{it['text']}")]
+    return [
+        it
+        for it in items
+        if it["source"] != "feed" or matcher.matches(f"{it.get('title') or ''}\n{it['text']}")
+    ]
 
 
 # --------------------------------------------------------------------------- reproducible, small
@@ -131,7 +141,9 @@ def test_every_snapshot_parses_and_matches_the_manifest(items, manifest):
 def test_appstore_pages_follow_apples_limits(manifest):
     pages = manifest["routes"]["appstore"]["pages"]
     assert len(pages) <= 10
-    entries = [json.loads((SNAPSHOTS / p).read_text(encoding="utf-8"))["feed"].get("entry", []) for p in pages]
+    entries = [
+        json.loads((SNAPSHOTS / p).read_text(encoding="utf-8"))["feed"].get("entry", []) for p in pages
+    ]
     assert all(len(e) == 50 for e in entries[:-2])
     assert sum(map(len, entries)) <= 500
     stamps = [parse_time(e["updated"]["label"]) for page in entries for e in page]
@@ -149,7 +161,7 @@ def test_google_play_pages_chain_through_their_tokens(manifest):
         token = page.next
     assert sorted(seen) == sorted(by_token)
     raw = (SNAPSHOTS / by_token[""]).read_text(encoding="utf-8")
-    assert raw.startswith(")]}'[\n[\n\"wrb.fr\",\n\"UsvDTd\",\n")
+    assert raw.startswith(')]}\'[\n[\n"wrb.fr",\n"UsvDTd",\n')
 
 
 def test_google_play_texts_respect_the_500_character_limit(items):
@@ -166,7 +178,9 @@ def test_trustpilot_next_data_keeps_the_real_structure(manifest):
     raw = re.search(r'<script id="__NEXT_DATA__" type="application/json">(.*?)</script>', html, re.S).group(1)
     props = json.loads(raw)["props"]["pageProps"]
     review = props["reviews"][0]
-    assert {"id", "text", "title", "rating", "dates", "consumer", "language", "labels", "likes"} <= set(review)
+    assert {"id", "text", "title", "rating", "dates", "consumer", "language", "labels", "likes"} <= set(
+        review
+    )
     assert re.fullmatch(r"[0-9a-f]{24}", review["id"])
     assert review["dates"]["publishedDate"].endswith(".000Z")
     assert set(props["filters"]["pagination"]) == {"currentPage", "perPage", "totalCount", "totalPages"}
@@ -256,8 +270,11 @@ def test_stuck_parcels_spike_from_many_authors_across_sources(on_brand):
 
 def test_a_new_theme_that_no_topic_covers(on_brand, demo_watchlist):
     before = [it for it in _window(on_brand, FIRST_DAY, INCIDENT - timedelta(1)) if LOCKER.search(it["text"])]
-    during = [it for it in _window(on_brand, INCIDENT, LAST_DAY) if LOCKER.search(it["text"])
-              and it["source"] != "feed"]
+    during = [
+        it
+        for it in _window(on_brand, INCIDENT, LAST_DAY)
+        if LOCKER.search(it["text"]) and it["source"] != "feed"
+    ]
     # Before: only the news that the lockers were being tested; no customer complained yet.
     assert len(before) == 1 and "Abholstationen" in before[0]["title"]
     assert len(during) >= 10
@@ -329,7 +346,9 @@ def test_routes_serve_every_source_over_http(tmp_path, manifest):
     with FixtureServer() as server:
         wl = load_watchlist(prepare_directory(tmp_path, server.url))
         server.routes.update(build_routes(wl, manifest))
-        apple = urlopen(f"{server.url}/de/rss/customerreviews/page=1/id={generate.APP_ID}/sortby=mostrecent/json")
+        apple = urlopen(
+            f"{server.url}/de/rss/customerreviews/page=1/id={generate.APP_ID}/sortby=mostrecent/json"
+        )
         assert len(json.loads(apple.read())["feed"]["entry"]) == 50
         tp = urlopen(f"{server.url}/review/{generate.TP_DOMAIN}?sort=recency&page=2").read().decode()
         assert '"currentPage":2' in tp
@@ -344,8 +363,8 @@ def test_routes_serve_every_source_over_http(tmp_path, manifest):
 
 @pytest.mark.slow
 def test_real_spiders_crawl_the_snapshots(tmp_path, manifest, on_brand):
-    from monitor.core.archive import Archive
     from crawler.launch import run_crawl
+    from monitor.core.archive import Archive
 
     with FixtureServer() as server:
         wl = load_watchlist(prepare_directory(tmp_path, server.url))
@@ -358,15 +377,16 @@ def test_real_spiders_crawl_the_snapshots(tmp_path, manifest, on_brand):
     assert sum(o.items_irrelevant for o in outcomes) == len(texts.OFF_BRAND_FORUM_POSTS)
     assert sum(o.items_new for o in again) == 0, "the second run is incremental"
     with Archive.open(wl.archive_path) as archive:
-        first, last = archive.conn.execute("SELECT min(published_at), max(published_at) FROM mentions").fetchone()
+        first, last = archive.conn.execute(
+            "SELECT min(published_at), max(published_at) FROM mentions"
+        ).fetchone()
     assert _local_day(first) == FIRST_DAY and _local_day(last) == LAST_DAY
 
 
 @pytest.mark.slow
 def test_demo_ends_with_a_digest(tmp_path):
-    from monitor.demo.run import run_demo_steps
-
     from monitor.core.archive import Archive
+    from monitor.demo.run import run_demo_steps
 
     html = run_demo_steps(tmp_path / "demo")
     assert html.is_file() and html.suffix == ".html"
@@ -376,7 +396,8 @@ def test_demo_ends_with_a_digest(tmp_path):
     with Archive.open(tmp_path / "demo" / "brandpulse.db") as archive:
         open_alerts = archive.conn.execute(
             "SELECT kind, topic FROM alerts WHERE status != 'resolved' AND window_end = ?",
-            (DEMO_DAY.isoformat(),)).fetchall()
+            (DEMO_DAY.isoformat(),),
+        ).fetchall()
         assert archive.conn.execute("SELECT count(*) FROM enrichments").fetchone()[0] > 1000
     kinds = {k for k, _ in open_alerts}
     assert {"spike", "theme"} <= kinds, open_alerts

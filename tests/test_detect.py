@@ -16,7 +16,14 @@ HISTORY = DAY - timedelta(weeks=8)
 
 
 def detect(wl, archive, day, **kw):
-    return run_detect(wl, archive, as_of=day, now=local(day + timedelta(days=1), 6), emerging=kw.pop("emerging", _no_themes), **kw)
+    return run_detect(
+        wl,
+        archive,
+        as_of=day,
+        now=local(day + timedelta(days=1), 6),
+        emerging=kw.pop("emerging", _no_themes),
+        **kw,
+    )
 
 
 def _no_themes(*a, **k):
@@ -93,8 +100,9 @@ def test_three_authors_are_not_enough_when_the_topic_is_busy(watchlist, archive)
 
 def test_weekly_rhythm_is_expected_not_alerted(watchlist, archive):
     # Mondays bring five times the complaints of other days: a Monday like that is normal.
-    background(archive, HISTORY, DAY + timedelta(days=7), per_day=2,
-               weekly=(5.0, 1.0, 1.0, 1.0, 1.0, 0.6, 0.6))
+    background(
+        archive, HISTORY, DAY + timedelta(days=7), per_day=2, weekly=(5.0, 1.0, 1.0, 1.0, 1.0, 0.6, 0.6)
+    )
     monday = DAY + timedelta(days=5)
     assert monday.weekday() == 0
     assert spikes(detect(watchlist, archive, monday)) == []
@@ -119,7 +127,9 @@ def test_lifecycle_open_rising_peaked_resolved_then_a_new_alert(quiet):
     assert statuses[8] == ["open"]
     first = ids[0][0]
     assert ids[1] == ids[2] == ids[5] == [first] and ids[8][0] != first
-    rows = list(archive.db.query("SELECT * FROM alerts WHERE kind = 'spike' AND topic = 'delivery' ORDER BY id"))
+    rows = list(
+        archive.db.query("SELECT * FROM alerts WHERE kind = 'spike' AND topic = 'delivery' ORDER BY id")
+    )
     assert len(rows) == 2
     old = rows[0]
     assert (old["first_seen"], old["window_end"]) == (days[0].isoformat(), days[2].isoformat())
@@ -150,8 +160,13 @@ def test_near_duplicate_reposts_do_not_count(quiet):
     # Identical text (different ids, links, authors): the archive marks them as reposts.
     from monitor.core.archive import MentionIn, mention_row
 
-    rows = [mention_row(MentionIn(text=same, id=f"dup{i}", author=m.author, published_at=m.when,
-                                  source="reddit"), default_brand="Acme") for i, m in enumerate(reposts)]
+    rows = [
+        mention_row(
+            MentionIn(text=same, id=f"dup{i}", author=m.author, published_at=m.when, source="reddit"),
+            default_brand="Acme",
+        )
+        for i, m in enumerate(reposts)
+    ]
     stats = archive.add_mentions(rows)
     assert stats.duplicates == 14
     assert spikes(detect(wl, archive, DAY)) == []
@@ -174,16 +189,19 @@ def test_without_as_of_the_last_24_hours_are_judged(quiet):
     [c] = spikes(run_detect(wl, archive, now=local(day, 9), emerging=_no_themes))
     assert c.window_start == day.isoformat() and c.authors >= 15
     explanation = json.loads(archive.db["alerts"].get(c.alert_id)["explanation"])
-    assert explanation["window_utc"] == [local(DAY, 9).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                         local(day, 9).strftime("%Y-%m-%dT%H:%M:%SZ")]
+    assert explanation["window_utc"] == [
+        local(DAY, 9).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        local(day, 9).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    ]
 
 
 def test_an_empty_archive_and_unenriched_mentions_are_fine(watchlist, archive, caplog):
     assert detect(watchlist, archive, DAY) == []
     from monitor.core.archive import MentionIn, mention_row
 
-    archive.add_mentions([mention_row(MentionIn(text="Ich kündige!", id="u1", published_at=local(DAY)),
-                                      default_brand="Acme")])
+    archive.add_mentions(
+        [mention_row(MentionIn(text="Ich kündige!", id="u1", published_at=local(DAY)), default_brand="Acme")]
+    )
     assert detect(watchlist, archive, DAY) == []  # one lead, no history: no alert
     assert "no sentiment yet" in caplog.text
 
@@ -214,26 +232,45 @@ def test_ordinary_churn_is_no_alert_but_a_surge_is_and_lists_its_leads(quiet):
     wl, archive = quiet
     wl.brands[0].competitors = ["Paketblitz"]
     churn_background(archive)
-    add(archive, [Mention(local(DAY, 9), "k0", "Vertrag gekündigt.", topics=()),
-                  Mention(local(DAY, 10), "k00", "Ich kündige zum Monatsende.", topics=())])
+    add(
+        archive,
+        [
+            Mention(local(DAY, 9), "k0", "Vertrag gekündigt.", topics=()),
+            Mention(local(DAY, 10), "k00", "Ich kündige zum Monatsende.", topics=()),
+        ],
+    )
     assert churn_alerts(detect(wl, archive, DAY)) == []  # two leads: an ordinary day
     nxt = DAY + timedelta(days=1)
     leads = [
         Mention(local(nxt, 9), "k1", "Ich kündige meinen Vertrag zum Monatsende.", topics=()),
-        Mention(local(nxt, 10), "k2", "Ab jetzt wechsle ich zu Paketblitz, die sind zuverlässiger.",
-                sentiment="neutral", topics=()),
-        Mention(local(nxt, 11), "k3", "How do I cancel my subscription?", lang="en",
-                sentiment="neutral", topics=()),
+        Mention(
+            local(nxt, 10),
+            "k2",
+            "Ab jetzt wechsle ich zu Paketblitz, die sind zuverlässiger.",
+            sentiment="neutral",
+            topics=(),
+        ),
+        Mention(
+            local(nxt, 11),
+            "k3",
+            "How do I cancel my subscription?",
+            lang="en",
+            sentiment="neutral",
+            topics=(),
+        ),
         Mention(local(nxt, 12), "k4", "Nie wieder Acme, ab jetzt Paketblitz.", topics=()),
     ] + [Mention(local(nxt, 13, i), f"k{5 + i}", "Abo gekündigt, reicht.", topics=()) for i in range(5)]
     not_leads = [
-        Mention(local(nxt, 14), "n1", "Paketblitz hat heute auch geliefert.", sentiment="neutral",
-                topics=()),
+        Mention(local(nxt, 14), "n1", "Paketblitz hat heute auch geliefert.", sentiment="neutral", topics=()),
         Mention(local(nxt, 15), "n2", "Ständig Werbung in der App. Nie wieder.", topics=()),
-        Mention(local(nxt, 16), "n3", "Kündigung ging mit zwei Klicks, vorbildlich.",
-                sentiment="positive", topics=()),
-        Mention(local(nxt, 17), "n4", "Lieferung kam wie angekündigt.", sentiment="negative",
-                topics=()),
+        Mention(
+            local(nxt, 16),
+            "n3",
+            "Kündigung ging mit zwei Klicks, vorbildlich.",
+            sentiment="positive",
+            topics=(),
+        ),
+        Mention(local(nxt, 17), "n4", "Lieferung kam wie angekündigt.", sentiment="negative", topics=()),
     ]
     ids = add(archive, leads + not_leads)
     [c] = churn_alerts(detect(wl, archive, nxt))
@@ -251,24 +288,31 @@ def test_ordinary_churn_is_no_alert_but_a_surge_is_and_lists_its_leads(quiet):
     assert churn_alerts(detect(wl, archive, nxt)) == []
     # A second day of the surge updates the alert and keeps the first day's leads listed.
     day3 = nxt + timedelta(days=1)
-    more = add(archive, [Mention(local(day3, 9, i), f"m{i}", "Abo gekündigt.", topics=())
-                         for i in range(8)])
+    more = add(archive, [Mention(local(day3, 9, i), f"m{i}", "Abo gekündigt.", topics=()) for i in range(8)])
     [c2] = churn_alerts(detect(wl, archive, day3))
     assert c2.alert_id == c.alert_id and c2.change == "updated"
     assert set(c2.example_ids) == set(ids[:9]) | set(more)
     # Quiet days cool it down like any alert.
-    statuses = [c.status for d in range(1, 4)
-                for c in churn_alerts(detect(wl, archive, day3 + timedelta(days=d)))]
+    statuses = [
+        c.status for d in range(1, 4) for c in churn_alerts(detect(wl, archive, day3 + timedelta(days=d)))
+    ]
     assert statuses[-1] == "resolved"
 
 
 def test_old_daily_lead_lists_are_closed(quiet):
     wl, archive = quiet
-    archive.db["alerts"].insert({"brand": "Acme", "kind": "churn", "status": "open",
-                                 "window_start": "2026-10-01", "window_end": "2026-10-01",
-                                 "opened_at": "2026-10-01T20:00:00Z",
-                                 "updated_at": "2026-10-01T20:00:00Z",
-                                 "explanation": json.dumps({"leads": 2})})
+    archive.db["alerts"].insert(
+        {
+            "brand": "Acme",
+            "kind": "churn",
+            "status": "open",
+            "window_start": "2026-10-01",
+            "window_end": "2026-10-01",
+            "opened_at": "2026-10-01T20:00:00Z",
+            "updated_at": "2026-10-01T20:00:00Z",
+            "explanation": json.dumps({"leads": 2}),
+        }
+    )
     detect(wl, archive, DAY)
     [row] = archive.db["alerts"].rows_where("kind = 'churn'")
     assert row["status"] == "resolved"
@@ -277,12 +321,14 @@ def test_old_daily_lead_lists_are_closed(quiet):
 def test_a_watchlist_churn_topic_replaces_the_builtin_cues(quiet):
     wl, archive = quiet
     wl.topics["churn"] = wl.topics["delivery"].model_copy(update={"keywords": {"de": ["Anbieter"]}})
-    ids = add(archive, [
-        Mention(local(DAY, 9, i), f"c{i}", "Ich kündige.", topics=()) for i in range(6)
-    ] + [
-        Mention(local(DAY, 10, i), f"t{i}", "Suche einen neuen Anbieter.", topics=("churn",))
-        for i in range(6)
-    ])
+    ids = add(
+        archive,
+        [Mention(local(DAY, 9, i), f"c{i}", "Ich kündige.", topics=()) for i in range(6)]
+        + [
+            Mention(local(DAY, 10, i), f"t{i}", "Suche einen neuen Anbieter.", topics=("churn",))
+            for i in range(6)
+        ],
+    )
     changes = detect(wl, archive, DAY)
     [c] = churn_alerts(changes)
     assert set(c.example_ids) == set(ids[6:])  # the built-in cues are ignored now
@@ -363,9 +409,11 @@ def test_themes_with_the_real_keyness(quiet):
     from nlp.keyness import emerging_terms
 
     wl, archive = quiet
-    texts = ["Der Gutschein wird an der Kasse nicht akzeptiert.",
-             "Mein Gutschein wurde an der Kasse abgelehnt, peinlich.",
-             "Gutschein ungültig an der Kasse, obwohl gerade gekauft."]
+    texts = [
+        "Der Gutschein wird an der Kasse nicht akzeptiert.",
+        "Mein Gutschein wurde an der Kasse abgelehnt, peinlich.",
+        "Gutschein ungültig an der Kasse, obwohl gerade gekauft.",
+    ]
     add(archive, [Mention(local(DAY, 9 + i), f"g{i}", texts[i % 3], topics=()) for i in range(8)])
     themes = [c for c in detect(wl, archive, DAY, emerging=emerging_terms) if c.kind == "theme"]
     assert [t.topic.casefold() for t in themes][:1] in (["gutschein"], ["kasse"])
@@ -374,14 +422,17 @@ def test_themes_with_the_real_keyness(quiet):
     assert len(themes) == 1 and explanation["related_terms"]
 
 
-@pytest.mark.parametrize("text,reason", [
-    ("Ständig Werbung in der App. Nie wieder.", None),
-    ("Never again — the app keeps crashing.", None),
-    ("Nie wieder Acme, ab jetzt Paketblitz.", "switch to Paketblitz"),
-    ("Die Zustellung klappte wie angekündigt.", None),
-    ("Wenn das nicht geklärt ist, kündige ich mein Plus-Abo.", "cancellation"),
-    ("Paketblitz ist auch nicht besser.", None),
-])
+@pytest.mark.parametrize(
+    "text,reason",
+    [
+        ("Ständig Werbung in der App. Nie wieder.", None),
+        ("Never again — the app keeps crashing.", None),
+        ("Nie wieder Acme, ab jetzt Paketblitz.", "switch to Paketblitz"),
+        ("Die Zustellung klappte wie angekündigt.", None),
+        ("Wenn das nicht geklärt ist, kündige ich mein Plus-Abo.", "cancellation"),
+        ("Paketblitz ist auch nicht besser.", None),
+    ],
+)
 def test_churn_cues(text, reason):
     from monitor.detect.churn import ChurnMatcher
 

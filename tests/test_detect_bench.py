@@ -13,8 +13,9 @@ def test_bench_prints_the_comparison_table(tmp_path, capsys):
     from bench import detection
 
     out = tmp_path / "summary.json"
-    assert detection.main(["--seeds", "1", "--days", "60", "--workdir", str(tmp_path),
-                           "--json", str(out)]) == 0
+    assert (
+        detection.main(["--seeds", "1", "--days", "60", "--workdir", str(tmp_path), "--json", str(out)]) == 0
+    )
     printed = capsys.readouterr().out
     assert "brandpulse" in printed and "mean+2σ (total volume)" in printed
     assert "median delay" in printed and "FA/brand/30 quiet d" in printed

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from monitor.detect.baseline import expect
 from monitor.detect.counts import (
     TOTAL,
     daily_authors,
@@ -19,7 +20,6 @@ from monitor.detect.counts import (
     rolling_window,
     window_count,
 )
-from monitor.detect.baseline import expect
 from tests.helpers_detect import Mention, add
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -35,12 +35,15 @@ def test_dst_days_are_23_and_25_hours_long():
 
 def test_mentions_are_bucketed_by_local_day_across_the_dst_change(archive):
     at = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731
-    add(archive, [
-        Mention(at(2026, 10, 24, 21, 30), "a", "x"),  # 23:30 CEST, 24th
-        Mention(at(2026, 10, 24, 22, 30), "b", "x"),  # 00:30 CEST, 25th
-        Mention(at(2026, 10, 25, 22, 30), "c", "x"),  # 23:30 CET, still the 25th
-        Mention(at(2026, 10, 25, 23, 30), "d", "x"),  # 00:30 CET, 26th
-    ])
+    add(
+        archive,
+        [
+            Mention(at(2026, 10, 24, 21, 30), "a", "x"),  # 23:30 CEST, 24th
+            Mention(at(2026, 10, 24, 22, 30), "b", "x"),  # 00:30 CEST, 25th
+            Mention(at(2026, 10, 25, 22, 30), "c", "x"),  # 23:30 CET, still the 25th
+            Mention(at(2026, 10, 25, 23, 30), "d", "x"),  # 00:30 CET, 26th
+        ],
+    )
     days = days_between(date(2026, 10, 24), date(2026, 10, 26))
     ev = load_events(archive, ["Acme"], at(2026, 10, 20), at(2026, 10, 30), BERLIN)
     assert list(daily_authors(ev.series("Acme", "delivery"), days)) == [1, 2, 1]
@@ -61,14 +64,17 @@ def test_rolling_and_partial_windows_cover_the_right_share_of_days():
 
 def test_topic_negativity_uses_the_aspect_sentence(archive):
     d = datetime(2026, 11, 2, 10, tzinfo=UTC)
-    add(archive, [
-        # Praises the price, complains about delivery: negative for delivery only.
-        Mention(d, "a", "Günstiger Preis, aber die Lieferung dauerte ewig.", topics=("delivery",)),
-        Mention(d, "b", "x", sentiment="positive", topics=("price",)),
-        Mention(d, "c", "y", sentiment="negative", topics=("price",), aspect="positive"),
-        Mention(d, "d", "z", sentiment="negative", topics=("price",), aspect=None),
-        Mention(d, "e", "w", sentiment="neutral", topics=("delivery", "price")),
-    ])
+    add(
+        archive,
+        [
+            # Praises the price, complains about delivery: negative for delivery only.
+            Mention(d, "a", "Günstiger Preis, aber die Lieferung dauerte ewig.", topics=("delivery",)),
+            Mention(d, "b", "x", sentiment="positive", topics=("price",)),
+            Mention(d, "c", "y", sentiment="negative", topics=("price",), aspect="positive"),
+            Mention(d, "d", "z", sentiment="negative", topics=("price",), aspect=None),
+            Mention(d, "e", "w", sentiment="neutral", topics=("delivery", "price")),
+        ],
+    )
     ev = load_events(archive, ["Acme"], d - timedelta(days=1), d + timedelta(days=1), BERLIN)
     days = [date(2026, 11, 2)]
     price = daily_counts(ev, "Acme", "price", days).iloc[0]
@@ -89,37 +95,70 @@ def _set(archive, ids, **cols):
 def test_a_neutral_clause_counts_when_the_whole_mention_complains(archive):
     d = datetime(2026, 11, 19, 10, tzinfo=UTC)
     text = "Meine Sendung hängt seit Tagen im Verteilzentrum fest."
-    ids = add(archive, [
-        # The clause only describes; the mention is negative: a delivery complaint.
-        Mention(d, "a", text, sentiment="negative", aspect="neutral"),
-        # Neutral mention, but rated 1★ by its author: a complaint too.
-        Mention(d, "b", text, sentiment="neutral", aspect="neutral"),
-        # Negated clause in an angry mention ("kein Problem mit der Lieferung, aber ..."): no.
-        Mention(d, "c", "Kein Problem mit der Lieferung, aber der Service ist mies.",
-                sentiment="negative", aspect="neutral"),
-        # Praise of delivery in an angry mention about something else: no.
-        Mention(d, "d", "Lieferung schnell, aber die Rechnung falsch.", sentiment="negative",
-                aspect="positive"),
-        # The model says negative but the author gave 5★: the stars win for a neutral clause.
-        Mention(d, "e", text, sentiment="negative", aspect="neutral"),
-        # Neutral clause in a neutral, unrated mention: no.
-        Mention(d, "f", text, sentiment="neutral", aspect="neutral"),
-        # A negative clause counts whatever the rest says (and even when negated: "Keine
-        # Zustellung seit einer Woche" is negative *because* of the negation).
-        Mention(d, "g", "Keine Zustellung seit einer Woche.", sentiment="positive",
-                aspect="negative"),
-    ])
-    _set(archive, ids, rows=[
-        [], [("mentions", "rating", 1)], [("mention_topics", "negated", 1)], [],
-        [("mentions", "rating", 5)], [], [("mention_topics", "negated", 1)],
-    ])
+    ids = add(
+        archive,
+        [
+            # The clause only describes; the mention is negative: a delivery complaint.
+            Mention(d, "a", text, sentiment="negative", aspect="neutral"),
+            # Neutral mention, but rated 1★ by its author: a complaint too.
+            Mention(d, "b", text, sentiment="neutral", aspect="neutral"),
+            # Negated clause in an angry mention ("kein Problem mit der Lieferung, aber ..."): no.
+            Mention(
+                d,
+                "c",
+                "Kein Problem mit der Lieferung, aber der Service ist mies.",
+                sentiment="negative",
+                aspect="neutral",
+            ),
+            # Praise of delivery in an angry mention about something else: no.
+            Mention(
+                d,
+                "d",
+                "Lieferung schnell, aber die Rechnung falsch.",
+                sentiment="negative",
+                aspect="positive",
+            ),
+            # The model says negative but the author gave 5★: the stars win for a neutral clause.
+            Mention(d, "e", text, sentiment="negative", aspect="neutral"),
+            # Neutral clause in a neutral, unrated mention: no.
+            Mention(d, "f", text, sentiment="neutral", aspect="neutral"),
+            # A negative clause counts whatever the rest says (and even when negated: "Keine
+            # Zustellung seit einer Woche" is negative *because* of the negation).
+            Mention(d, "g", "Keine Zustellung seit einer Woche.", sentiment="positive", aspect="negative"),
+        ],
+    )
+    _set(
+        archive,
+        ids,
+        rows=[
+            [],
+            [("mentions", "rating", 1)],
+            [("mention_topics", "negated", 1)],
+            [],
+            [("mentions", "rating", 5)],
+            [],
+            [("mention_topics", "negated", 1)],
+        ],
+    )
     # Angry about the price in so many words; delivery named in passing: a price complaint.
-    [h] = add(archive, [Mention(d, "h", "Lieferung kam Dienstag, aber der Preis ist Wucher.",
-                                topics=("price",), aspect="negative")])
+    [h] = add(
+        archive,
+        [
+            Mention(
+                d,
+                "h",
+                "Lieferung kam Dienstag, aber der Preis ist Wucher.",
+                topics=("price",),
+                aspect="negative",
+            )
+        ],
+    )
     archive.conn.execute(
         "INSERT INTO mention_topics (mention_id, topic, keyword, sentence, sentiment, negated,"
         " taxonomy_version) VALUES (?, 'delivery', 'Lieferung', 'Lieferung kam Dienstag',"
-        " 'neutral', 0, 't1')", (h,))
+        " 'neutral', 0, 't1')",
+        (h,),
+    )
     archive.conn.commit()
     ev = load_events(archive, ["Acme"], d - timedelta(days=1), d + timedelta(days=1), BERLIN)
     rows = ev.series("Acme", "delivery").set_index("mention_id")
@@ -137,7 +176,9 @@ def test_the_quote_is_the_negative_clause_when_a_topic_has_several(archive):
     archive.conn.execute(
         "INSERT INTO mention_topics (mention_id, topic, keyword, sentence, sentiment, negated,"
         " taxonomy_version) VALUES (?, 'delivery', 'Lieferung', 'Die Lieferung ist eine"
-        " Katastrophe.', 'negative', 0, 't1')", (mid,))
+        " Katastrophe.', 'negative', 0, 't1')",
+        (mid,),
+    )
     archive.conn.commit()
     ev = load_events(archive, ["Acme"], d - timedelta(days=1), d + timedelta(days=1), BERLIN)
     [row] = ev.series("Acme", "delivery").to_dict("records")
@@ -148,8 +189,9 @@ def test_the_quote_is_the_negative_clause_when_a_topic_has_several(archive):
 def test_topics_removed_from_the_watchlist_are_ignored(archive):
     d = datetime(2026, 11, 2, 10, tzinfo=UTC)
     add(archive, [Mention(d, "a", "x", topics=("delivery", "old_topic"))])
-    ev = load_events(archive, ["Acme"], d - timedelta(days=1), d + timedelta(days=1), BERLIN,
-                     topics=["delivery"])
+    ev = load_events(
+        archive, ["Acme"], d - timedelta(days=1), d + timedelta(days=1), BERLIN, topics=["delivery"]
+    )
     assert set(ev.topics["topic"]) == {"delivery"}
 
 
@@ -157,9 +199,13 @@ def test_star_rating_averages_per_source_and_day(archive):
     from monitor.core.archive import MentionIn, mention_row
 
     d = datetime(2026, 11, 2, 10, tzinfo=UTC)
-    rows = [mention_row(MentionIn(text=f"review {i}", id=f"r{i}", source=src, rating=r,
-                                  published_at=d), default_brand="Acme")
-            for i, (src, r) in enumerate([("appstore", 1), ("appstore", 4), ("trustpilot", 5)])]
+    rows = [
+        mention_row(
+            MentionIn(text=f"review {i}", id=f"r{i}", source=src, rating=r, published_at=d),
+            default_brand="Acme",
+        )
+        for i, (src, r) in enumerate([("appstore", 1), ("appstore", 4), ("trustpilot", 5)])
+    ]
     archive.add_mentions(rows)
     ev = load_events(archive, ["Acme"], d - timedelta(days=1), d + timedelta(days=1), BERLIN)
     got = rating_averages(ev, "Acme", [date(2026, 11, 2)]).set_index("source")

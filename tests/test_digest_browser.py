@@ -21,7 +21,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from helpers_digest import (
     DAY,
     add_mention,
@@ -29,6 +28,7 @@ from helpers_digest import (
     local_time,
     seed_full_day,
 )
+
 from monitor.core.archive import Archive
 from reports.pipeline import run_digest
 
@@ -70,12 +70,21 @@ def chromium(tmp_path: Path, url: str, *, width: int, extra: list[str]) -> tuple
     profile = tmp_path / f"profile-{width}"
     netlog = tmp_path / f"netlog-{width}-{len(list(tmp_path.glob('netlog-*')))}.json"
     cmd = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", f"--user-data-dir={profile}", "--hide-scrollbars",
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--hide-scrollbars",
         f"--window-size={width},{HEIGHT}",
         "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-        f"--log-net-log={netlog}", *extra, url,
+        f"--log-net-log={netlog}",
+        *extra,
+        url,
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -102,8 +111,8 @@ def png_stats(path: Path) -> tuple[int, int, float]:
     assert raw[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width, height, channels = 8, b"", 0, 0, 4
     while pos < len(raw):
-        (length,) = struct.unpack(">I", raw[pos:pos + 4])
-        kind, body = raw[pos + 4:pos + 8], raw[pos + 8:pos + 8 + length]
+        (length,) = struct.unpack(">I", raw[pos : pos + 4])
+        kind, body = raw[pos + 4 : pos + 8], raw[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, color = struct.unpack(">IIBB", body[:10])
             assert depth == 8
@@ -114,7 +123,7 @@ def png_stats(path: Path) -> tuple[int, int, float]:
     data = zlib.decompress(idat)
     stride = width * channels + 1
     assert len(data) == stride * height
-    rows = {data[i * stride:(i + 1) * stride] for i in range(height)}
+    rows = {data[i * stride : (i + 1) * stride] for i in range(height)}
     return width, height, len(rows) / height
 
 
@@ -124,9 +133,15 @@ def digest_html(tmp_path):
     arc = Archive.open(wl.archive_path)
     seed_full_day(arc)
     # hostile content must not leak requests either
-    add_mention(arc, text='<img src="https://evil.example/x.png"> 😀 ' + "lang " * 2500,
-                rating=1, published=local_time(DAY, 12), external_id="hostile",
-                url="https://evil.example/review", author="<script>x</script>")
+    add_mention(
+        arc,
+        text='<img src="https://evil.example/x.png"> 😀 ' + "lang " * 2500,
+        rating=1,
+        published=local_time(DAY, 12),
+        external_id="hostile",
+        url="https://evil.example/review",
+        author="<script>x</script>",
+    )
     (result,) = run_digest(wl, arc, period=DAY, out=tmp_path / "digest.html")
     arc.close()
     return result.html_path.read_text(encoding="utf-8")
@@ -138,8 +153,7 @@ def test_digest_renders_without_external_requests(tmp_path, site, digest_html, w
     (root / "digest.html").write_text(digest_html, encoding="utf-8")
     (root / "blank.html").write_text("<!DOCTYPE html><html><body></body></html>", encoding="utf-8")
     shot = tmp_path / f"digest-{width}.png"
-    netlog, _ = chromium(tmp_path, f"{base}/digest.html", width=width,
-                         extra=[f"--screenshot={shot}"])
+    netlog, _ = chromium(tmp_path, f"{base}/digest.html", width=width, extra=[f"--screenshot={shot}"])
     w, h, filled = png_stats(shot)
     assert (w, h) == (width, HEIGHT)
     assert filled > 0.3, f"only {filled:.0%} distinct rows: a blank render?"
@@ -154,7 +168,8 @@ def test_digest_renders_without_external_requests(tmp_path, site, digest_html, w
 def test_the_request_check_catches_an_external_image(tmp_path, site):
     root, base = site
     (root / "ext.html").write_text(
-        '<html><body><img src="https://tracker.example.com/p.gif"></body></html>', encoding="utf-8")
+        '<html><body><img src="https://tracker.example.com/p.gif"></body></html>', encoding="utf-8"
+    )
     netlog, _ = chromium(tmp_path, f"{base}/ext.html", width=375, extra=["--dump-dom"])
     assert "https://tracker.example.com/p.gif" in page_requests(netlog, base)
 
@@ -170,8 +185,9 @@ def test_no_horizontal_scrolling_at_375_px(tmp_path, site, digest_html):
         "</iframe></body></html>",
         encoding="utf-8",
     )
-    _, dom = chromium(tmp_path, f"{base}/frame.html", width=800,
-                      extra=["--dump-dom", "--virtual-time-budget=5000"])
+    _, dom = chromium(
+        tmp_path, f"{base}/frame.html", width=800, extra=["--dump-dom", "--virtual-time-budget=5000"]
+    )
     found = re.search(r"<title>W(\d+)</title>", dom)
     assert found, dom[:500]
     assert int(found.group(1)) <= 375

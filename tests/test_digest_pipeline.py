@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from typer.testing import CliRunner
-
 from helpers_digest import (
     APPSTORE_KEY,
     DAY,
@@ -17,22 +15,30 @@ from helpers_digest import (
     seed_history,
 )
 from helpers_smtp import Inbox, SmtpServer, free_port
-from monitor.core.archive import Archive
+from typer.testing import CliRunner
+
 from monitor.cli.app import app
+from monitor.core.archive import Archive
 from reports.pipeline import DigestError, default_period, run_digest
 
 runner = CliRunner()
 
 GROUPS = [
     {"name": "marketing", "emails": ["a@example.com", "b@example.com"]},
-    {"name": "Support EN", "emails": ["support@example.com"], "language": "en",
-     "brands": ["acme"]},
+    {"name": "Support EN", "emails": ["support@example.com"], "language": "en", "brands": ["acme"]},
 ]
 
 
 def smtp(port: int, **kw) -> dict:
-    return {"host": "127.0.0.1", "port": port, "security": "none",
-            "sender": "digest@brandpulse.test", "timeout_seconds": 5, "retries": 2, **kw}
+    return {
+        "host": "127.0.0.1",
+        "port": port,
+        "security": "none",
+        "sender": "digest@brandpulse.test",
+        "timeout_seconds": 5,
+        "retries": 2,
+        **kw,
+    }
 
 
 def make(tmp_path, port: int, recipients=GROUPS, **smtp_kw):
@@ -46,8 +52,12 @@ def make(tmp_path, port: int, recipients=GROUPS, **smtp_kw):
 
 
 def ledger(arc):
-    return {r[0]: r[1:] for r in arc.conn.execute(
-        "SELECT recipient, status, attempts, last_error, language, html_path FROM digests")}
+    return {
+        r[0]: r[1:]
+        for r in arc.conn.execute(
+            "SELECT recipient, status, attempts, last_error, language, html_path FROM digests"
+        )
+    }
 
 
 def test_render_only_writes_files_and_records_them(tmp_path):
@@ -61,7 +71,8 @@ def test_render_only_writes_files_and_records_them(tmp_path):
     assert de.text_path.read_text().startswith("brandpulse-Tagesbericht")
     rows = ledger(arc)
     assert {k: v[0] for k, v in rows.items()} == dict.fromkeys(
-        ["a@example.com", "b@example.com", "support@example.com"], "rendered")
+        ["a@example.com", "b@example.com", "support@example.com"], "rendered"
+    )
     assert rows["support@example.com"][3] == "en"
     assert not list(wl.digest_dir.glob(".*"))  # no temporary files left behind
 
@@ -72,12 +83,17 @@ def test_send_delivers_once_per_recipient_and_never_twice(tmp_path):
         wl, arc = make(tmp_path, port)
         first = run_digest(wl, arc, period=DAY, send=True)
         assert [r.recipients for r in first] == [
-            {"a@example.com": "sent", "b@example.com": "sent"}, {"support@example.com": "sent"}]
+            {"a@example.com": "sent", "b@example.com": "sent"},
+            {"support@example.com": "sent"},
+        ]
         html_before = first[0].html_path.read_text()
         again = run_digest(wl, arc, period=DAY, send=True)
     assert len(inbox.messages) == 3
     assert sorted(to for _, tos in inbox.envelopes for to in tos) == [
-        "a@example.com", "b@example.com", "support@example.com"]
+        "a@example.com",
+        "b@example.com",
+        "support@example.com",
+    ]
     subjects = {m["To"]: m["Subject"] for m in inbox.messages}
     assert subjects["support@example.com"].startswith("Acme · Nov 21, 2026")
     assert subjects["a@example.com"].startswith("Acme · 21. Nov. 2026")
@@ -97,14 +113,18 @@ def test_smtp_down_is_retried_recorded_and_the_html_stays_on_disk(tmp_path):
     assert pauses == [2.0, 4.0] * 2  # retries=2 for each of the two recipients
     assert r.html_path.exists() and r.text_path.exists()
     assert {k: v[:2] for k, v in ledger(arc).items()} == {
-        "a@example.com": ("failed", 3), "b@example.com": ("failed", 3)}
+        "a@example.com": ("failed", 3),
+        "b@example.com": ("failed", 3),
+    }
     # the server comes back: the next run sends, the attempts add up
     inbox = Inbox()
     with SmtpServer(inbox, port=port):
         later = run_digest(wl, arc, period=DAY, send=True, sleep=pauses.append)
     assert later[0].recipients == {"a@example.com": "sent", "b@example.com": "sent"}
     assert {k: v[:3] for k, v in ledger(arc).items()} == {
-        "a@example.com": ("sent", 4, None), "b@example.com": ("sent", 4, None)}
+        "a@example.com": ("sent", 4, None),
+        "b@example.com": ("sent", 4, None),
+    }
     assert len(inbox.messages) == 2
 
 
@@ -125,7 +145,9 @@ def test_out_is_a_preview_without_ledger_or_mail(tmp_path):
     target = tmp_path / "preview" / "digest.html"
     results = run_digest(wl, arc, period=DAY, out=target)
     assert [r.html_path for r in results] == [
-        target.with_name("digest-marketing.html"), target.with_name("digest-Support_EN.html")]
+        target.with_name("digest-marketing.html"),
+        target.with_name("digest-Support_EN.html"),
+    ]
     assert all(r.html_path.exists() and r.text_path.exists() for r in results)
     assert ledger(arc) == {}
     with pytest.raises(DigestError, match="--out"):
@@ -183,8 +205,8 @@ def test_a_group_partly_sent_gets_the_same_digest(tmp_path):
         sent_html = first[0].html_path.read_text()
         # a late mention arrives; b's retry must still get what a got
         from helpers_digest import add_mention, local_time
-        add_mention(arc, text="spät gekommen", rating=1, published=local_time(DAY, 23),
-                    external_id="late")
+
+        add_mention(arc, text="spät gekommen", rating=1, published=local_time(DAY, 23), external_id="late")
         second = run_digest(wl, arc, period=DAY, send=True)
     assert second[0].recipients["b@example.com"] == "sent"
     assert first[0].html_path.read_text() == sent_html
@@ -199,8 +221,9 @@ def test_unwritable_digest_folder_is_a_clear_error_and_nothing_is_sent(tmp_path)
     blocker.write_text("a file where the digest folder should be")
     inbox = Inbox()
     with SmtpServer(inbox) as port:
-        wl = digest_watchlist(tmp_path, recipients=GROUPS[:1], smtp=smtp(port),
-                              output_dir=str(blocker / "digests"))
+        wl = digest_watchlist(
+            tmp_path, recipients=GROUPS[:1], smtp=smtp(port), output_dir=str(blocker / "digests")
+        )
         with Archive.open(wl.archive_path) as arc:
             with pytest.raises(DigestError, match="cannot write the digest"):
                 run_digest(wl, arc, period=DAY, send=True)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 from html import unescape
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
-
 from helpers_digest import (
     APPSTORE_KEY,
     DAY,
@@ -23,6 +22,7 @@ from helpers_digest import (
     seed_day,
     seed_full_day,
 )
+
 from monitor.core.archive import Archive
 from reports.build import build_digest, topic_label
 from reports.i18n import STRINGS, Formatter
@@ -77,9 +77,18 @@ def test_sections_in_the_issue_order_in_both_languages(wl, arc):
         positions = [r.html.index(f'id="{s}"') for s in SECTION_IDS]
         assert positions == sorted(positions)
         s = STRINGS[lang]
-        text_pos = [r.text.index(f"== {s[k]} ==") for k in
-                    ("sec_headline", "sec_alerts", "sec_answer", "sec_topics", "sec_sources",
-                     "sec_highlights", "sec_survey")]
+        text_pos = [
+            r.text.index(f"== {s[k]} ==")
+            for k in (
+                "sec_headline",
+                "sec_alerts",
+                "sec_answer",
+                "sec_topics",
+                "sec_sources",
+                "sec_highlights",
+                "sec_survey",
+            )
+        ]
         assert text_pos == sorted(text_pos)
 
 
@@ -136,12 +145,14 @@ def test_churn_review_is_first_to_answer_and_links_to_the_original(wl, arc):
 def test_empty_day_is_a_valid_short_digest(wl, arc):
     add_crawl_run(arc, source_key=APPSTORE_KEY)
     add_crawl_run(arc, source_key=TRUSTPILOT_KEY, spider="trustpilot")
-    for lang, sentence in (("de", "Keine neuen Erwähnungen; alle Quellen in Ordnung."),
-                           ("en", "No new mentions; all sources healthy.")):
+    for lang, sentence in (
+        ("de", "Keine neuen Erwähnungen; alle Quellen in Ordnung."),
+        ("en", "No new mentions; all sources healthy."),
+    ):
         view, r = rendered(wl, arc, lang)
         assert view.empty
         assert sentence in r.html and sentence in r.text
-        assert "id=\"survey\"" not in r.html  # no survey rows, no survey section
+        assert 'id="survey"' not in r.html  # no survey rows, no survey section
         # short: the headline and the sources' health, not four empty sections
         assert 'id="headline"' in r.html and 'id="sources"' in r.html
         assert 'id="answer"' not in r.html and 'id="highlights"' not in r.html
@@ -163,12 +174,24 @@ def test_hostile_mention_text_is_escaped_clipped_and_keeps_emoji_and_rtl(wl, arc
     long_text = "Lieferung " + "sehr " * 2000 + "spät"  # > 10,000 characters
     rtl = "التوصيل متأخر جدا والخدمة سيئة 😡"
     for i, (text, url) in enumerate(
-        [(evil, "javascript:alert(1)"), (long_text, "https://x.example/1"),
-         (rtl, 'https://x.example/"onmouseover="x'), ("Paket kaputt 📦💔 " + evil, None)]
+        [
+            (evil, "javascript:alert(1)"),
+            (long_text, "https://x.example/1"),
+            (rtl, 'https://x.example/"onmouseover="x'),
+            ("Paket kaputt 📦💔 " + evil, None),
+        ]
     ):
-        add_mention(arc, text=text, title=evil if i == 0 else None, rating=1,
-                    published=local_time(DAY, 10 + i), external_id=f"evil-{i}", url=url,
-                    author='<b onclick="x">Mallory</b>', reach=10_000_000)
+        add_mention(
+            arc,
+            text=text,
+            title=evil if i == 0 else None,
+            rating=1,
+            published=local_time(DAY, 10 + i),
+            external_id=f"evil-{i}",
+            url=url,
+            author='<b onclick="x">Mallory</b>',
+            reach=10_000_000,
+        )
     assert len(long_text) > 10_000
     _, r = rendered(wl, arc, "de")
     doc = parse(r.html)
@@ -205,8 +228,9 @@ def test_html_is_email_safe(wl, arc):
 def test_past_digest_is_reproducible(wl, arc):
     seed_full_day(arc)
     # mentions after the digest day do not change it
-    add_mention(arc, text="later", rating=1, published=local_time(DAY + timedelta(days=1), 9),
-                external_id="later")
+    add_mention(
+        arc, text="later", rating=1, published=local_time(DAY + timedelta(days=1), 9), external_id="later"
+    )
     view_a, _ = rendered(wl, arc)
     assert view_a.brands[0].mentions == 8
 
@@ -217,20 +241,35 @@ def test_every_key_in_both_languages():
         assert all(v.count("|") == 1 for k, v in STRINGS[lang].items() if k.startswith("n_")), lang
 
 
-@pytest.mark.parametrize("lang,n,text", [
-    ("de", 0, "0 Warnungen"), ("de", 1, "1 Warnung"), ("de", 2, "2 Warnungen"),
-    ("de", 1234, "1.234 Warnungen"), ("en", 1, "1 alert"), ("en", 0, "0 alerts"), ("en", 1234, "1,234 alerts"),
-])
+@pytest.mark.parametrize(
+    "lang,n,text",
+    [
+        ("de", 0, "0 Warnungen"),
+        ("de", 1, "1 Warnung"),
+        ("de", 2, "2 Warnungen"),
+        ("de", 1234, "1.234 Warnungen"),
+        ("en", 1, "1 alert"),
+        ("en", 0, "0 alerts"),
+        ("en", 1234, "1,234 alerts"),
+    ],
+)
 def test_counted_phrases_agree_with_the_number(lang, n, text):
     assert Formatter(lang, ZoneInfo("Europe/Berlin")).tn("n_alerts", n) == text
 
 
 @pytest.mark.parametrize(
     "url,ok",
-    [("https://a.example/x?y=1&z=2", True), ("http://a.example", True),
-     ("javascript:alert(1)", False), ("JAVASCRIPT:alert(1)", False), ("data:text/html,x", False),
-     ("//evil.example", False), ("https://a.example/\"><script>", False), (None, False),
-     ("ftp://a.example", False)],
+    [
+        ("https://a.example/x?y=1&z=2", True),
+        ("http://a.example", True),
+        ("javascript:alert(1)", False),
+        ("JAVASCRIPT:alert(1)", False),
+        ("data:text/html,x", False),
+        ("//evil.example", False),
+        ('https://a.example/"><script>', False),
+        (None, False),
+        ("ftp://a.example", False),
+    ],
 )
 def test_safe_url(url, ok):
     assert (safe_url(url) is not None) == ok
@@ -267,8 +306,15 @@ def test_two_brands_each_get_their_block_and_groups_can_pick_one(tmp_path):
     wl2 = load_watchlist(path)
     with Archive.open(wl2.archive_path) as arc:
         seed_day(arc)
-        add_mention(arc, text="Globex liefert schnell", rating=5, brand="Globex",
-                    published=local_time(DAY, 9), external_id="g1", source_key=None)
+        add_mention(
+            arc,
+            text="Globex liefert schnell",
+            rating=5,
+            brand="Globex",
+            published=local_time(DAY, 9),
+            external_id="g1",
+            source_key=None,
+        )
         both = build_digest(arc.conn, wl2, DAY, language="de")
         only = build_digest(arc.conn, wl2, DAY, language="de", brands=["globex"])
     assert [b.name for b in both.brands] == ["Acme", "Globex"]
@@ -287,11 +333,18 @@ def test_busy_day_stays_below_gmail_clipping(wl, arc):
     for back in range(27, -1, -1):
         for k in range(6):
             r = reviews[n % len(reviews)]
-            add_mention(arc, text=f"{r['text']} ({n})", title=r["title"], rating=r["rating"],
-                        author=r["author"], reach=r["reach"], external_id=f"busy-{n}",
-                        published=local_time(DAY - timedelta(days=back), 8 + k),
-                        url=f"https://apps.apple.com/us/review?id={r['id']}",
-                        topics={f"topic{(n + j) % 10}": None for j in range(3)})
+            add_mention(
+                arc,
+                text=f"{r['text']} ({n})",
+                title=r["title"],
+                rating=r["rating"],
+                author=r["author"],
+                reach=r["reach"],
+                external_id=f"busy-{n}",
+                published=local_time(DAY - timedelta(days=back), 8 + k),
+                url=f"https://apps.apple.com/us/review?id={r['id']}",
+                topics={f"topic{(n + j) % 10}": None for j in range(3)},
+            )
             n += 1
     for i in range(3):
         add_alert(arc, topic=f"topic{i}")

@@ -2,6 +2,7 @@
 
 Known ids come from the piece table itself (an id is the index of its piece) and from
 hand-checked strings of the original XLM-R vocabulary ("Hello world" -> 0 35378 8999 2)."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -49,7 +50,9 @@ def test_hand_checked_ids(tok, e5file):
     toks = tok.convert_ids_to_tokens(enc["input_ids"])
     assert [pid(e5file, t) for t in toks] == enc["input_ids"]
     assert toks[0] == "<s>" and toks[-1] == "</s>"
-    assert "".join(toks[1:-1]).replace("▁", " ").strip() == "Das Essen war gut, aber der Service eine Frechheit!"
+    assert (
+        "".join(toks[1:-1]).replace("▁", " ").strip() == "Das Essen war gut, aber der Service eine Frechheit!"
+    )
 
 
 def test_arabic_presentation_forms_are_not_unknown(tok, e5file):
@@ -70,11 +73,11 @@ def test_arabic_presentation_forms_are_not_unknown(tok, e5file):
 
 
 def test_normalisation_like_sentencepiece(tok):
-    assert ids(tok, "Ｈｅｌｌｏ　ｗｏｒｌｄ") == ids(tok, "Hello world")   # full width, ideographic space
+    assert ids(tok, "Ｈｅｌｌｏ　ｗｏｒｌｄ") == ids(tok, "Hello world")  # full width, ideographic space
     assert ids(tok, "Hello\tworld\n\nfoo  bar") == ids(tok, "Hello world foo bar")  # whitespace
-    assert ids(tok, "Hel\x07lo wor\u200bld") == ids(tok, "Hello wor ld")        # control chars, ZWSP
+    assert ids(tok, "Hel\x07lo wor\u200bld") == ids(tok, "Hello wor ld")  # control chars, ZWSP
     assert ids(tok, "  Hello world  ") == ids(tok, "Hello world")
-    assert ids(tok, "ﬁne") == ids(tok, "fine")                              # ligature
+    assert ids(tok, "ﬁne") == ids(tok, "fine")  # ligature
     assert ids(tok, "①") == ids(tok, "1")
 
 
@@ -91,7 +94,12 @@ def test_every_map_entry_is_applied(tok, e5file):
 
 def test_charsmap_identity_outside_the_map(tok, e5file):
     norm = tok.backend_tokenizer.normalizer
-    for cp in list(range(0x41, 0x7F)) + list(range(0xC0, 0x250)) + list(range(0x600, 0x6FF)) + list(range(0x4E00, 0x4F00)):
+    for cp in (
+        list(range(0x41, 0x7F))
+        + list(range(0xC0, 0x250))
+        + list(range(0x600, 0x6FF))
+        + list(range(0x4E00, 0x4F00))
+    ):
         if cp in e5file.norm_map:
             continue
         assert norm.normalize_str(chr(cp)) == chr(cp), hex(cp)

@@ -45,8 +45,17 @@ class CountingModel:
 
 def add(archive: Archive, rows=TEXTS) -> None:
     archive.add_mentions(
-        {"source": "test", "external_id": str(i), "title": title, "text": text, "lang": lang,
-         "published_at": NOW, "fetched_at": NOW, "brand": "Acme", "content_hash": f"h{i}"}
+        {
+            "source": "test",
+            "external_id": str(i),
+            "title": title,
+            "text": text,
+            "lang": lang,
+            "published_at": NOW,
+            "fetched_at": NOW,
+            "brand": "Acme",
+            "content_hash": f"h{i}",
+        }
         for i, (title, text, lang) in enumerate(rows)
     )
 
@@ -64,9 +73,12 @@ def test_enrich_fills_tables_and_rerun_does_nothing(watchlist, archive):
     rows = dict(table(archive, "SELECT mention_id, lang FROM enrichments"))
     assert len(rows) == len(TEXTS)
     assert rows[4] == "en" and rows[1] == "de"
-    topics = table(archive, "SELECT mention_id, topic, keyword, matched_text, sentence, negated FROM mention_topics ORDER BY id")
+    topics = table(
+        archive,
+        "SELECT mention_id, topic, keyword, matched_text, sentence, negated FROM mention_topics ORDER BY id",
+    )
     by_mention = {}
-    for mid, topic, kw, matched, sentence, negated in topics:
+    for mid, topic, _kw, matched, _sentence, _negated in topics:
         by_mention.setdefault(mid, set()).add((topic, matched))
     assert by_mention[1] == {("delivery", "Lieferung"), ("delivery", "Lieferungen")}
     assert by_mention[2] == {("price", "Preis"), ("delivery", "Paketzustellung")}
@@ -104,15 +116,19 @@ def test_brand_names_never_count_as_topic_keywords(watchlist, archive):
     brand = watchlist.brands[0]
     brand.name, brand.aliases, brand.competitors = "Paketwerk", ["Paketwerk Plus"], ["Preisfuchs"]
     assert brand_terms(watchlist) == ["Paketwerk", "Paketwerk Plus", "Preisfuchs"]
-    add(archive, [
-        (None, "Paketwerk hat meine Bestellung storniert.", "de"),  # "Paket|werk": not delivery
-        (None, "Das Paket von Paketwerk kam beschädigt an.", "de"),
-        (None, "Paketwerk Plus lohnt sich nicht, der Preis ist zu hoch.", "de"),
-        (None, "Ich wechsle zu Preisfuchs.", "de"),  # a competitor's name is not a price
-    ])
+    add(
+        archive,
+        [
+            (None, "Paketwerk hat meine Bestellung storniert.", "de"),  # "Paket|werk": not delivery
+            (None, "Das Paket von Paketwerk kam beschädigt an.", "de"),
+            (None, "Paketwerk Plus lohnt sich nicht, der Preis ist zu hoch.", "de"),
+            (None, "Ich wechsle zu Preisfuchs.", "de"),  # a competitor's name is not a price
+        ],
+    )
     stats = run_enrich(watchlist, archive, model=CountingModel())
-    rows = table(archive, "SELECT mention_id, topic, matched_text FROM mention_topics "
-                          "ORDER BY mention_id, topic")
+    rows = table(
+        archive, "SELECT mention_id, topic, matched_text FROM mention_topics ORDER BY mention_id, topic"
+    )
     assert rows == [(2, "delivery", "Paket"), (3, "price", "Preis")]
     # the brand list is part of the taxonomy: renaming a brand re-matches topics
     assert stats.taxonomy_version == watchlist_taxonomy(watchlist).version
@@ -133,14 +149,25 @@ class NeutralModel(CountingModel):
 def test_star_rating_reaches_aspect_sentiment(watchlist, archive):
     now = NOW
     archive.add_mentions(
-        {"source": "appstore", "external_id": str(i), "text": "Die Lieferung dauert seit dem Update länger.",
-         "lang": "de", "rating": rating, "published_at": now, "fetched_at": now, "brand": "Acme",
-         "content_hash": f"r{i}"}
+        {
+            "source": "appstore",
+            "external_id": str(i),
+            "text": "Die Lieferung dauert seit dem Update länger.",
+            "lang": "de",
+            "rating": rating,
+            "published_at": now,
+            "fetched_at": now,
+            "brand": "Acme",
+            "content_hash": f"r{i}",
+        }
         for i, rating in enumerate([1, 3, None])
     )
     run_enrich(watchlist, archive, model=NeutralModel())
-    rows = table(archive, "SELECT m.rating, t.sentiment FROM mention_topics t JOIN mentions m "
-                          "ON m.id = t.mention_id WHERE t.topic = 'delivery' ORDER BY m.id")
+    rows = table(
+        archive,
+        "SELECT m.rating, t.sentiment FROM mention_topics t JOIN mentions m "
+        "ON m.id = t.mention_id WHERE t.topic = 'delivery' ORDER BY m.id",
+    )
     assert rows == [(1.0, "negative"), (3.0, "neutral"), (None, "neutral")]
 
 
@@ -183,8 +210,11 @@ def test_a_bad_mention_is_counted_and_retried(watchlist, archive, monkeypatch):
 
 def test_mentions_without_text_are_not_selected(watchlist, archive):
     add(archive, [("Nur ein Titel", None, None)])
-    archive.conn.execute("INSERT INTO mentions (source, external_id, text, published_at, fetched_at, brand, content_hash) "
-                         "VALUES ('test', 'empty', '', ?, ?, 'Acme', 'e')", (NOW, NOW))
+    archive.conn.execute(
+        "INSERT INTO mentions (source, external_id, text, published_at, fetched_at, brand, content_hash) "
+        "VALUES ('test', 'empty', '', ?, ?, 'Acme', 'e')",
+        (NOW, NOW),
+    )
     stats = run_enrich(watchlist, archive, model=CountingModel())
     assert stats.enriched == 1
 

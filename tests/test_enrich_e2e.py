@@ -33,8 +33,15 @@ def test_aspects_get_their_own_clause_sentiment(watchlist, archive, model):
         "Kein Problem mit der Lieferung, alles kam pünktlich.",
     ]
     archive.add_mentions(
-        {"source": "t", "external_id": str(i), "text": t, "published_at": now, "fetched_at": now,
-         "brand": "Acme", "content_hash": f"h{i}"}
+        {
+            "source": "t",
+            "external_id": str(i),
+            "text": t,
+            "published_at": now,
+            "fetched_at": now,
+            "brand": "Acme",
+            "content_hash": f"h{i}",
+        }
         for i, t in enumerate(texts)
     )
     stats = run_enrich(watchlist, archive, model=model)

@@ -103,9 +103,11 @@ def test_rating_prior_is_a_normalised_reweighting():
     assert rating_prior(p, None) is p and rating_prior(p, 3) is p
     low = rating_prior(p, 1.5)
     assert abs(sum(low.values()) - 1) < 1e-9
-    assert low["negative"] / low["positive"] == pytest.approx(RATING_WEIGHT ** 2)
+    assert low["negative"] / low["positive"] == pytest.approx(RATING_WEIGHT**2)
     high = rating_prior(p, 4)
-    assert high["positive"] == pytest.approx(low["negative"]) and high["neutral"] == pytest.approx(low["neutral"])
+    assert high["positive"] == pytest.approx(low["negative"]) and high["neutral"] == pytest.approx(
+        low["neutral"]
+    )
 
 
 def test_negated_complaint_rule_still_applies_after_the_rating():

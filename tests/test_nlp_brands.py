@@ -55,7 +55,9 @@ def test_exclude_terms_win():
 
 
 def test_boolean_query_and_or_not_and_grouping():
-    m = compile_brand("Bahn", query='("Deutsche Bahn" OR DB) AND NOT (Datenbank OR database)', case_sensitive=["DB"])
+    m = compile_brand(
+        "Bahn", query='("Deutsche Bahn" OR DB) AND NOT (Datenbank OR database)', case_sensitive=["DB"]
+    )
     assert m.matches("Deutsche Bahn wieder verspätet")
     assert m.matches("DB Navigator stürzt ab")
     assert not m.matches("DB Datenbank Migration")

@@ -11,8 +11,13 @@ from nlp.topics import Taxonomy, TopicRule
 
 TAXONOMY = {
     "delivery": {
-        "keywords": {"de": ["Lieferung", "Zustellung", "Paket"], "en": ["delivery", "parcel"],
-                     "it": ["consegna"], "nl": ["levering"], "fi": ["toimitus"]},
+        "keywords": {
+            "de": ["Lieferung", "Zustellung", "Paket"],
+            "en": ["delivery", "parcel"],
+            "it": ["consegna"],
+            "nl": ["levering"],
+            "fi": ["toimitus"],
+        },
     },
     "service": {"keywords": {"de": ["Kundenservice", "Personal"], "en": ["customer service", "staff"]}},
     "food": {"keywords": {"de": ["Essen", "Frühstück"], "en": ["food"]}},
@@ -28,8 +33,12 @@ def tax() -> Taxonomy:
 
 @pytest.mark.parametrize(
     "text",
-    ["Die Lieferung war pünktlich", "Zwei Lieferungen fehlen", "Es wurde nie geliefert",
-     "DIE LIEFERUNG KAM NICHT"],
+    [
+        "Die Lieferung war pünktlich",
+        "Zwei Lieferungen fehlen",
+        "Es wurde nie geliefert",
+        "DIE LIEFERUNG KAM NICHT",
+    ],
 )
 def test_german_inflections_hit_the_keyword(tax, text):
     assert tax.topics(text, "de") == {"delivery"}
@@ -74,7 +83,9 @@ def test_exclusion_blocks_only_the_excluded_word(tax):
 
 
 def test_clause_carries_the_aspect(tax):
-    hits = {h.topic: h for h in tax.analyse("Essen gut, aber Service eine Frechheit, Personal unfreundlich", "de")}
+    hits = {
+        h.topic: h for h in tax.analyse("Essen gut, aber Service eine Frechheit, Personal unfreundlich", "de")
+    }
     assert hits["food"].clause == "Essen gut"
     assert hits["service"].clause == "Personal unfreundlich"
     sub = tax.analyse("Das Frühstück, das wir hatten, war kalt.", "de")
@@ -105,10 +116,12 @@ def test_languages_without_a_trained_pipeline(tax):
 
 
 def test_fallback_keywords_only_where_nothing_specific_matched():
-    tax = Taxonomy({
-        "hotel": {"keywords": {"de": ["Pool"]}, "fallback": {"de": ["Hotel"]}},
-        "room": {"keywords": {"de": ["Zimmer"]}},
-    })
+    tax = Taxonomy(
+        {
+            "hotel": {"keywords": {"de": ["Pool"]}, "fallback": {"de": ["Hotel"]}},
+            "room": {"keywords": {"de": ["Zimmer"]}},
+        }
+    )
     assert tax.topics("Ein schönes Hotel.", "de") == {"hotel"}
     assert tax.topics("Das Hotel hat kleine Zimmer.", "de") == {"room"}
     assert tax.topics("Das Hotel hat kleine Zimmer. Ein tolles Hotel!", "de") == {"room", "hotel"}
@@ -116,13 +129,17 @@ def test_fallback_keywords_only_where_nothing_specific_matched():
 
 
 def test_catch_all_takes_sentences_without_topic():
-    tax = Taxonomy({
-        "general": {"keywords": {"de": ["Hotel"]}, "catch_all": True},
-        "room": {"keywords": {"de": ["Zimmer"]}},
-    })
+    tax = Taxonomy(
+        {
+            "general": {"keywords": {"de": ["Hotel"]}, "catch_all": True},
+            "room": {"keywords": {"de": ["Zimmer"]}},
+        }
+    )
     hits = tax.analyse("Zimmer gut. Wir kommen wieder!", "de")
     assert [(h.topic, h.keyword, h.clause) for h in hits] == [
-        ("room", "Zimmer", "Zimmer gut."), ("general", "*", "Wir kommen wieder!")]
+        ("room", "Zimmer", "Zimmer gut."),
+        ("general", "*", "Wir kommen wieder!"),
+    ]
 
 
 def test_version_follows_the_config_and_accepts_watchlist_topics():
@@ -154,8 +171,12 @@ def test_punctuation_inside_a_keyword_is_optional():
 @pytest.mark.parametrize("text", ["It doesn’t work since the update.", "It doesn't work since the update."])
 def test_typographic_apostrophes_meet_ascii_keywords(text):
     # phone keyboards type ’; a watchlist written with ' must still match (App Store reviews)
-    tax = Taxonomy({"stability": {"keywords": {"en": ["doesn't work"]}},
-                    "feed": {"keywords": {"en": ["not interested"]}}})
+    tax = Taxonomy(
+        {
+            "stability": {"keywords": {"en": ["doesn't work"]}},
+            "feed": {"keywords": {"en": ["not interested"]}},
+        }
+    )
     assert tax.topics(text, "en") == {"stability"}
     assert tax.topics("I said I wasn’t interested, still shown.", "en") == {"feed"}
     curly = Taxonomy({"stability": {"keywords": {"en": ["won’t load"]}}})
@@ -181,8 +202,12 @@ def shop() -> Taxonomy:
 
 @pytest.mark.parametrize(
     "text",
-    ["Paketwerk hat meine Bestellung storniert.", "#Paketwerk enttäuscht mich.",
-     "Paketwerks Hotline war freundlich.", "Mein PAKETWERK Konto ist gesperrt."],
+    [
+        "Paketwerk hat meine Bestellung storniert.",
+        "#Paketwerk enttäuscht mich.",
+        "Paketwerks Hotline war freundlich.",
+        "Mein PAKETWERK Konto ist gesperrt.",
+    ],
 )
 def test_the_brand_name_is_not_a_delivery_mention(shop, text):
     # the problem: German compounds match by part, so "Paketwerk" hits "Paket"

@@ -6,11 +6,11 @@ import json
 from datetime import timedelta
 
 import pytest
+from helpers_analyst import SHIFT_TO, appstore_rows, seed
 from typer.testing import CliRunner
 
-from helpers_analyst import SHIFT_TO, appstore_rows, seed
-from monitor.core.archive import Archive, text_hash
 from monitor.cli.app import app
+from monitor.core.archive import Archive, text_hash
 from monitor.privacy.erasure import apply_retention, forget, pseudonym
 
 runner = CliRunner()
@@ -31,7 +31,8 @@ def file_bytes(archive: Archive) -> bytes:
 
 def fts_terms(archive: Archive) -> set[str]:
     archive.conn.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, mentions_fts, row)")
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, mentions_fts, row)"
+    )
     return {r[0] for r in archive.conn.execute("SELECT term FROM temp.vocab")}
 
 
@@ -55,8 +56,7 @@ def test_forget_removes_every_trace(seeded):
     assert AUTHOR.encode() in file_bytes(arc) and QUOTE.encode() in file_bytes(arc)
     their_text = arc.conn.execute("SELECT text FROM mentions WHERE id = ?", (ids[0],)).fetchone()[0]
     own_terms = {"blue", "tip", "overview"}  # words of their review
-    others = arc.conn.execute("SELECT count(*) FROM mentions WHERE author != ?", (AUTHOR,)
-                              ).fetchone()[0]
+    others = arc.conn.execute("SELECT count(*) FROM mentions WHERE author != ?", (AUTHOR,)).fetchone()[0]
 
     rep = forget(arc, AUTHOR, "appstore")
 
@@ -68,18 +68,29 @@ def test_forget_removes_every_trace(seeded):
     assert conn.execute("SELECT count(*) FROM mentions").fetchone()[0] == others
     for table in ("enrichments", "mention_topics"):
         assert conn.execute(f"SELECT count(*) FROM {table} WHERE mention_id = ?", ids).fetchone()[0] == 0
-    assert conn.execute("SELECT count(*) FROM sentiment_cache WHERE text_hash = ?",
-                        (text_hash(their_text),)).fetchone()[0] == 0
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM sentiment_cache WHERE text_hash = ?", (text_hash(their_text),)
+        ).fetchone()[0]
+        == 0
+    )
     examples, explanation = conn.execute("SELECT examples, explanation FROM alerts").fetchone()
     assert ids[0] not in [e["mention_id"] for e in json.loads(examples)]
     assert len(json.loads(examples)) == len(info["negative"]) - 1
     assert ids[0] not in json.loads(explanation)["mention_ids"]
     # the FTS index: no posting for their text, and their words that nobody else used are gone
-    assert conn.execute("SELECT count(*) FROM mentions_fts WHERE mentions_fts MATCH"
-                        " '\"blue tip\"'").fetchone()[0] == 0
+    assert (
+        conn.execute("SELECT count(*) FROM mentions_fts WHERE mentions_fts MATCH '\"blue tip\"'").fetchone()[
+            0
+        ]
+        == 0
+    )
     terms = fts_terms(arc)
-    still_used = {t for t in own_terms if conn.execute(
-        "SELECT count(*) FROM mentions WHERE instr(lower(text), ?) > 0", (t,)).fetchone()[0]}
+    still_used = {
+        t
+        for t in own_terms
+        if conn.execute("SELECT count(*) FROM mentions WHERE instr(lower(text), ?) > 0", (t,)).fetchone()[0]
+    }
     assert (own_terms - still_used).isdisjoint(terms)
     conn.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('integrity-check')")
     # the bytes: main file, WAL (free pages and old frames included)
@@ -168,24 +179,39 @@ def test_retention_redacts_old_mentions_and_keeps_the_counts(seeded):
     counts_before = conn.execute("SELECT * FROM v_daily_sentiment ORDER BY 1, 2, 3").fetchall()
     topics_before = conn.execute("SELECT * FROM v_topic_daily ORDER BY 1, 2, 3").fetchall()
     cutoff = SHIFT_TO - timedelta(days=365)
-    old = [r[0] for r in conn.execute(
-        "SELECT id FROM mentions WHERE published_at < ?", (cutoff.strftime("%Y-%m-%dT%H:%M:%SZ"),))]
+    old = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM mentions WHERE published_at < ?", (cutoff.strftime("%Y-%m-%dT%H:%M:%SZ"),)
+        )
+    ]
     assert 0 < len(old) < 49
     old_text = conn.execute("SELECT text FROM mentions WHERE id = ?", (old[0],)).fetchone()[0]
 
     rep = apply_retention(arc, 365, now=SHIFT_TO)
 
     assert rep.mentions == len(old) and rep.purged
-    red = conn.execute(f"SELECT text, title, author, url, redacted_at, external_id FROM mentions"
-                       f" WHERE id IN ({','.join('?' * len(old))})", old).fetchall()
+    red = conn.execute(
+        f"SELECT text, title, author, url, redacted_at, external_id FROM mentions"
+        f" WHERE id IN ({','.join('?' * len(old))})",
+        old,
+    ).fetchall()
     assert all(r[:4] == (None, None, None, None) and r[4] and r[5] for r in red)
     assert conn.execute("SELECT * FROM v_daily_sentiment ORDER BY 1, 2, 3").fetchall() == counts_before
     assert conn.execute("SELECT * FROM v_topic_daily ORDER BY 1, 2, 3").fetchall() == topics_before
-    assert conn.execute(f"SELECT count(*) FROM mention_topics WHERE sentence IS NOT NULL AND"
-                        f" mention_id IN ({','.join('?' * len(old))})", old).fetchone()[0] == 0
+    assert (
+        conn.execute(
+            f"SELECT count(*) FROM mention_topics WHERE sentence IS NOT NULL AND"
+            f" mention_id IN ({','.join('?' * len(old))})",
+            old,
+        ).fetchone()[0]
+        == 0
+    )
     words = " ".join(old_text.split()[:3]).replace('"', "")
-    hits = {r[0] for r in conn.execute(
-        "SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?", (f'"{words}"',))}
+    hits = {
+        r[0]
+        for r in conn.execute("SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?", (f'"{words}"',))
+    }
     assert not hits & set(old)
     ex = json.loads(conn.execute("SELECT examples FROM alerts").fetchone()[0])
     for e in ex:
@@ -222,5 +248,7 @@ def test_forget_expired_cli(seeded, watchlist_file):
     assert res.exit_code == 0 and "redacted" in res.output, res.output
     n = int(res.output.split("redacted ")[1].split()[0])
     assert n > 0
-    assert seeded[0].conn.execute("SELECT count(*) FROM mentions WHERE redacted_at IS NOT NULL"
-                                  ).fetchone()[0] == n
+    assert (
+        seeded[0].conn.execute("SELECT count(*) FROM mentions WHERE redacted_at IS NOT NULL").fetchone()[0]
+        == n
+    )

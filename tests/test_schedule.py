@@ -31,8 +31,11 @@ def make_wl(**over):
                 "name": "Acme",
                 "sources": [
                     {"type": "appstore", "app_id": "284815942"},
-                    {"type": "feed", "url": "https://example.org/a.xml",
-                     "schedule": {"cron": "15 */2 * * *", "jitter_seconds": 0}},
+                    {
+                        "type": "feed",
+                        "url": "https://example.org/a.xml",
+                        "schedule": {"cron": "15 */2 * * *", "jitter_seconds": 0},
+                    },
                     {"type": "feed", "url": "https://example.org/b.xml", "enabled": False},
                 ],
             },
@@ -77,9 +80,7 @@ def test_cron_crawl_fires_in_watchlist_timezone():
     spec = jobs_by_id(wl)[crawl_job_id("Acme", wl.brand("Acme").sources[1].key)]
     start = datetime(2026, 7, 1, 0, 0, tzinfo=BERLIN)
     times = list(fire_times(spec.trigger, start, start + timedelta(days=1)))
-    assert [t.astimezone(BERLIN).strftime("%H:%M") for t in times] == [
-        f"{h:02d}:15" for h in range(0, 24, 2)
-    ]
+    assert [t.astimezone(BERLIN).strftime("%H:%M") for t in times] == [f"{h:02d}:15" for h in range(0, 24, 2)]
 
 
 def test_interval_jitter_stays_within_bounds():
@@ -99,8 +100,10 @@ def test_interval_jitter_stays_within_bounds():
 
 @pytest.mark.parametrize(
     "first_day, last_day, change_day",
-    [(date(2026, 3, 25), date(2026, 4, 2), date(2026, 3, 29)),   # CET -> CEST
-     (date(2026, 10, 20), date(2026, 10, 29), date(2026, 10, 25))],  # CEST -> CET
+    [
+        (date(2026, 3, 25), date(2026, 4, 2), date(2026, 3, 29)),  # CET -> CEST
+        (date(2026, 10, 20), date(2026, 10, 29), date(2026, 10, 25)),
+    ],  # CEST -> CET
 )
 def test_digest_once_a_day_at_local_seven_across_dst(first_day, last_day, change_day):
     wl = make_wl(digest={"send_time": "07:00"})

@@ -1,4 +1,5 @@
 """nlp.sentiment with a tiny random model (fast), plus one slow test with the real embedded model."""
+
 from __future__ import annotations
 
 import io
@@ -39,10 +40,10 @@ def test_head_and_tail_truncation(tiny):
     long = "a " * 200 + "b " * 200
     (ids,) = tiny._encode([long])
     assert len(ids) == tiny.max_length
-    assert ids[:len(pre)] == pre and ids[len(ids) - len(post):] == post
+    assert ids[: len(pre)] == pre and ids[len(ids) - len(post) :] == post
     a = tiny.tokenizer("a", add_special_tokens=False)["input_ids"][0]
     b = tiny.tokenizer("b", add_special_tokens=False)["input_ids"][0]
-    body = ids[len(pre):len(ids) - len(post)]
+    body = ids[len(pre) : len(ids) - len(post)]
     assert body[0] == a and body[-1] == b  # head kept and tail kept
     assert body.count(a) == (tiny.max_length - len(pre) - len(post)) // 3
     # a very long text (megabytes) is cut before tokenising and still ends with its tail
@@ -76,13 +77,18 @@ def test_progress_counts_every_text(tiny):
     assert sum(seen) == 2
 
 
-@pytest.mark.parametrize("names,expected", [
-    (["negative", "positive"], [[1, 0, 0], [0, 0, 1]]),
-    (["NEG", "NEU", "POS"], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]),
-    (["LABEL_0", "LABEL_1", "LABEL_2"], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]),
-    (["1 star", "2 stars", "3 stars", "4 stars", "5 stars"],
-     [[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 1]]),
-])
+@pytest.mark.parametrize(
+    "names,expected",
+    [
+        (["negative", "positive"], [[1, 0, 0], [0, 0, 1]]),
+        (["NEG", "NEU", "POS"], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]),
+        (["LABEL_0", "LABEL_1", "LABEL_2"], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]),
+        (
+            ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"],
+            [[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 1]],
+        ),
+    ],
+)
 def test_label_matrix(names, expected):
     assert S.label_matrix(names) == expected
 
@@ -101,8 +107,11 @@ def test_local_model_folder_with_label_maps(tmp_path, n):
     if n == 2:
         assert r.probs["neutral"] == 0.0
     # an explicit mapping overrides id2label
-    names = {2: ["positive", "negative"], 3: ["positive", "neutral", "negative"],
-             5: ["5", "4", "3", "2", "1"]}[n]
+    names = {
+        2: ["positive", "negative"],
+        3: ["positive", "neutral", "negative"],
+        5: ["5", "4", "3", "2", "1"],
+    }[n]
     flipped = S.load_model(str(tmp_path / f"m{n}"), max_length=32, label_map=names).predict(["gut"])[0]
     assert flipped.probs["negative"] == pytest.approx(r.probs["positive"], abs=1e-5)
     with pytest.raises(ValueError):
@@ -124,10 +133,19 @@ def test_embedded_checksum_and_missing_files(tmp_path, monkeypatch):
         S.load_model("embedded", cache_dir=tmp_path / "cache")
     d = tmp_path / "models" / S.DEFAULT_MODEL_NAME
     d.mkdir(parents=True)
-    (d / "manifest.json").write_text(json.dumps({
-        "name": S.DEFAULT_MODEL_NAME, "version": S.DEFAULT_MODEL_NAME + "+sha256:00000000",
-        "labels": list(S.LABELS), "weights": {"file": "model.safetensors", "sha256": "0" * 64},
-        "base": {}, "calibration": {"temperature": 1.0}, "mixed": {"threshold": 0.25}}))
+    (d / "manifest.json").write_text(
+        json.dumps(
+            {
+                "name": S.DEFAULT_MODEL_NAME,
+                "version": S.DEFAULT_MODEL_NAME + "+sha256:00000000",
+                "labels": list(S.LABELS),
+                "weights": {"file": "model.safetensors", "sha256": "0" * 64},
+                "base": {},
+                "calibration": {"temperature": 1.0},
+                "mixed": {"threshold": 0.25},
+            }
+        )
+    )
     with pytest.raises(S.ModelNotAvailable, match="model.safetensors"):
         S.load_model("embedded", cache_dir=tmp_path / "cache")
     (d / "model.safetensors").write_bytes(b"not the trained weights")
@@ -140,10 +158,19 @@ def test_own_trained_part_by_path_is_verified_like_the_embedded_one(tmp_path):
     # path through the same rebuild-and-verify path as the embedded model, not the HF loader
     d = tmp_path / "my-finetune"
     d.mkdir()
-    (d / "manifest.json").write_text(json.dumps({
-        "name": "my-finetune", "version": "my-finetune+sha256:00000000",
-        "labels": list(S.LABELS), "weights": {"file": "model.safetensors", "sha256": "0" * 64},
-        "base": {}, "calibration": {"temperature": 1.0}, "mixed": {"threshold": 0.25}}))
+    (d / "manifest.json").write_text(
+        json.dumps(
+            {
+                "name": "my-finetune",
+                "version": "my-finetune+sha256:00000000",
+                "labels": list(S.LABELS),
+                "weights": {"file": "model.safetensors", "sha256": "0" * 64},
+                "base": {},
+                "calibration": {"temperature": 1.0},
+                "mixed": {"threshold": 0.25},
+            }
+        )
+    )
     (d / "model.safetensors").write_bytes(b"not the trained weights")
     with pytest.raises(S.ModelVerificationError, match="sha256"):
         S.load_model(str(d), cache_dir=tmp_path / "cache")
@@ -168,18 +195,32 @@ def test_nlp_imports_no_other_package():
     for path in root.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            mods = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             for mod in mods:
                 assert mod.split(".")[0] not in ("crawler", "monitor", "reports"), (path, mod)
 
 
 # --------------------------------------------------------------------------- classify CLI
 
+
 def _lines(n):
     for i in range(n):
-        yield json.dumps({"id": i, "text": f"text {i % 7} gut" if i % 3 else f"schlecht {i}",
-                          **({"lang": "de"} if i % 2 else {})}) + "\n"
+        yield (
+            json.dumps(
+                {
+                    "id": i,
+                    "text": f"text {i % 7} gut" if i % 3 else f"schlecht {i}",
+                    **({"lang": "de"} if i % 2 else {}),
+                }
+            )
+            + "\n"
+        )
 
 
 def test_classify_stream_gives_blank_texts_no_sentiment(tiny):
@@ -228,13 +269,12 @@ def test_classify_stream_keeps_order_and_streams(tiny):
 def test_classify_command(tmp_path, monkeypatch, tiny):
     from typer.testing import CliRunner
 
+    import monitor.cli.classify as cl
     import nlp.sentiment
     from monitor.cli.app import app
 
-    import monitor.cli.classify as cl
-
     monkeypatch.setattr(nlp.sentiment, "load_model", lambda *a, **k: tiny)
-    monkeypatch.setattr(cl, "_language_detector", lambda langs: (lambda texts: ["en"] * len(texts)))
+    monkeypatch.setattr(cl, "_language_detector", lambda langs: lambda texts: ["en"] * len(texts))
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("BRANDPULSE_CONFIG", raising=False)
     src = tmp_path / "in.jsonl"
@@ -251,6 +291,7 @@ def test_classify_command(tmp_path, monkeypatch, tiny):
 
 
 # --------------------------------------------------------------------------- the real model
+
 
 @pytest.mark.slow
 def test_embedded_model_on_clear_sentences():

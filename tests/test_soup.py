@@ -1,4 +1,5 @@
 """Weight averaging (nlp.soup) and the training helpers it relies on; no model is trained here."""
+
 import json
 
 import pytest
@@ -28,10 +29,20 @@ def test_read_sidecar_prefers_json_then_shipped_manifest(tmp_path):
     ckpt.write_bytes(b"")
     with pytest.raises(SystemExit, match="no epoch2.json"):
         read_sidecar(ckpt)
-    (ckpt.parent / "manifest.json").write_text(json.dumps({
-        "training": {"command": "python -m nlp.train --seed 13", "hyper_parameters": {"seed": 13},
-                     "data": {}, "best_epoch": 2, "train_minutes": 25.4},
-        "validation": {"umsab_avg": 0.6}}))
+    (ckpt.parent / "manifest.json").write_text(
+        json.dumps(
+            {
+                "training": {
+                    "command": "python -m nlp.train --seed 13",
+                    "hyper_parameters": {"seed": 13},
+                    "data": {},
+                    "best_epoch": 2,
+                    "train_minutes": 25.4,
+                },
+                "validation": {"umsab_avg": 0.6},
+            }
+        )
+    )
     assert read_sidecar(ckpt)["command"] == "python -m nlp.train --seed 13"
     (ckpt.with_suffix(".json")).write_text(json.dumps({"command": "python -m nlp.train --data-seed 29"}))
     assert read_sidecar(ckpt)["command"] == "python -m nlp.train --data-seed 29"
@@ -39,11 +50,28 @@ def test_read_sidecar_prefers_json_then_shipped_manifest(tmp_path):
 
 def test_soup_section_lists_ingredients_and_commands():
     assert soup_section({}) == ""
-    m = {"soup": {"mode": "greedy", "command": "python -m nlp.soup a b --out x", "ingredients": [
-        {"checkpoint": "a", "sha256": "ab" * 32, "command": "python -m nlp.train --seed 13",
-         "validation": {"umsab_avg": 0.63, "hotel_dev_de": 0.78}, "used": True},
-        {"checkpoint": "b", "sha256": "cd" * 32, "command": "python -m nlp.train --seed 13",
-         "validation": {"umsab_avg": 0.61, "hotel_dev_de": 0.74}, "used": False}]}}
+    m = {
+        "soup": {
+            "mode": "greedy",
+            "command": "python -m nlp.soup a b --out x",
+            "ingredients": [
+                {
+                    "checkpoint": "a",
+                    "sha256": "ab" * 32,
+                    "command": "python -m nlp.train --seed 13",
+                    "validation": {"umsab_avg": 0.63, "hotel_dev_de": 0.78},
+                    "used": True,
+                },
+                {
+                    "checkpoint": "b",
+                    "sha256": "cd" * 32,
+                    "command": "python -m nlp.train --seed 13",
+                    "validation": {"umsab_avg": 0.61, "hotel_dev_de": 0.74},
+                    "used": False,
+                },
+            ],
+        }
+    }
     text = soup_section(m)
     assert "| `a` | `abababababab` | 0.630 | 0.780 | yes |" in text
     assert "| `b` | `cdcdcdcdcdcd` | 0.610 | 0.740 | no |" in text

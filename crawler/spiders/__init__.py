@@ -14,8 +14,17 @@ from crawler.spiders.trustpilot import TrustpilotSpider
 
 SPIDERS = {
     cls.source_type: cls
-    for cls in (AppStoreSpider, GooglePlaySpider, TrustpilotSpider, SchemaOrgSpider, FeedSpider,
-                RedditSpider, HackerNewsSpider, MastodonSpider, BlueskySpider)
+    for cls in (
+        AppStoreSpider,
+        GooglePlaySpider,
+        TrustpilotSpider,
+        SchemaOrgSpider,
+        FeedSpider,
+        RedditSpider,
+        HackerNewsSpider,
+        MastodonSpider,
+        BlueskySpider,
+    )
 }
 
 __all__ = ["SPIDERS"]

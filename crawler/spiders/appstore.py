@@ -1,66 +1,186 @@
-"""Apple App Store customer reviews from the public RSS JSON feed.
+"""Apple App Store customer reviews from the public RSS feed (Atom XML, JSON kept as well).
 
 The feed serves 50 reviews a page, newest first with ``sortby=mostrecent``, and stops after
 page 10 (500 reviews): older reviews are out of reach, so run it at least daily for busy apps.
+
+The spider reads the XML (Atom) flavour: every ``<entry>`` there carries ``<updated>``, while
+the JSON flavour has served storefronts whose entries have no date at all (app-store-scraper
+issues #13, #120). The JSON parser stays for feeds that do carry dates; a JSON page without
+them is fetched again as XML instead of being lost.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, ClassVar
+
+from parsel import Selector
 
 from crawler.context import ParsedPage
 from crawler.parsing import ITEM_ERRORS, load_json
 from crawler.spiders.base import SourceSpider
 
 MAX_PAGES = 10
+ATOM = "http://www.w3.org/2005/Atom"
+ITUNES = "http://itunes.apple.com/rss"
+#: "&" not starting an entity: proxies and saved copies sometimes hand on unescaped ones, and
+#: lxml's recovery would silently drop them together with the text around them
+_BARE_AMP = re.compile(rb"&(?!#\d+;|#x[0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
+
+
+class UndatedFeed(ValueError):
+    """A JSON feed whose reviews carry no date: storing them would invent their time."""
+
+
+def review_url(country: str, app_id: str, review_id: str) -> str:
+    return f"https://apps.apple.com/{country}/app/id{app_id}?see-all=reviews#review-{review_id}"
+
+
+# ---------------------------------------------------------------------------------- JSON
 
 
 def _label(node: Any) -> Any:
     return node.get("label") if isinstance(node, dict) else node
 
 
+def _json_entries(data: bytes | str) -> list[dict]:
+    entries = load_json(data)["feed"].get("entry") or []
+    return [entries] if isinstance(entries, dict) else entries  # a feed with one entry is not a list
+
+
+def _is_app_entry(e: dict) -> bool:
+    return "im:name" in e and "im:rating" not in e  # the app's own entry that older feeds put first
+
+
+def json_feed_undated(data: bytes | str) -> bool:
+    """True when a JSON page holds reviews and none of them has ``updated``.
+
+    False for anything unreadable, so that the parser gets to report it as a parse error."""
+    try:
+        reviews = [e for e in _json_entries(data) if not _is_app_entry(e)]
+    except (*ITEM_ERRORS, UnicodeDecodeError):
+        return False
+    return bool(reviews) and not any("updated" in e for e in reviews)
+
+
 def parse_appstore(data: bytes | str, *, country: str, app_id: str) -> ParsedPage:
-    feed = load_json(data)["feed"]
-    entries = feed.get("entry") or []
-    if isinstance(entries, dict):  # a feed with one entry is not a list
-        entries = [entries]
+    """One page of the JSON feed; raises ``UndatedFeed`` when no review on it has a date."""
+    if json_feed_undated(data):
+        raise UndatedFeed("JSON feed entries have no 'updated' date: read the XML feed (…/xml) instead")
+    entries = _json_entries(data)
     page = ParsedPage()
     for n, e in enumerate(entries):
-        if "im:name" in e and "im:rating" not in e:
-            continue  # the app's own metadata entry that older feeds put first
+        if _is_app_entry(e):
+            continue
         try:
             review_id = _label(e["id"])
-            page.items.append({
-                "external_id": review_id,
-                "url": f"https://apps.apple.com/{country}/app/id{app_id}?see-all=reviews#review-{review_id}",
-                "author": _label(e.get("author", {}).get("name")),
-                "title": _label(e.get("title")),
-                "text": _label(e["content"]),
-                "rating": float(_label(e["im:rating"])),
-                "published_at": _label(e["updated"]),
-                "reach": int(_label(e.get("im:voteSum")) or 0),
-            })
+            page.items.append(
+                {
+                    "external_id": review_id,
+                    "url": review_url(country, app_id, review_id),
+                    "author": _label(e.get("author", {}).get("name")),
+                    "title": _label(e.get("title")),
+                    "text": _label(e["content"]),
+                    "rating": float(_label(e["im:rating"])),
+                    "published_at": _label(e["updated"]),
+                    "reach": int(_label(e.get("im:voteSum")) or 0),
+                }
+            )
         except ITEM_ERRORS as exc:
             page.errors.append(f"entry {n}: {type(exc).__name__}: {exc}")
     page.next = True if entries else None
     return page
 
 
+# ----------------------------------------------------------------------------------- XML
+
+
+def _atom_feed(data: bytes | str) -> Selector:
+    """The ``<feed>`` root of an Atom document (ValueError for anything else, e.g. an HTML page)."""
+    body = data.encode("utf-8") if isinstance(data, str) else data
+    sel = Selector(body=_BARE_AMP.sub(b"&amp;", body), type="xml")
+    sel.register_namespace("a", ATOM)
+    sel.register_namespace("im", ITUNES)
+    if not sel.xpath("/a:feed"):
+        raise ValueError("not an Atom feed")
+    return sel
+
+
+def _text(entry: Selector, path: str) -> str | None:
+    value = entry.xpath(path).get()
+    return value.strip() if value is not None else None
+
+
+def _required(entry: Selector, path: str, name: str) -> str:
+    value = _text(entry, path)
+    if not value:
+        raise KeyError(name)
+    return value
+
+
+def xml_review(entry: Selector, *, country: str, app_id: str) -> dict:
+    """One ``<entry>`` -> item fields (KeyError naming the element a review cannot lack)."""
+    review_id = _required(entry, "a:id/text()", "id")
+    return {
+        "external_id": review_id,
+        "url": review_url(country, app_id, review_id),
+        "author": _text(entry, "a:author/a:name/text()"),
+        "title": _text(entry, "a:title/text()"),
+        "text": _required(entry, "string(a:content[@type='text'])", "content"),
+        "rating": float(_required(entry, "im:rating/text()", "im:rating")),
+        "published_at": _required(entry, "a:updated/text()", "updated"),
+        "reach": int(_text(entry, "im:voteSum/text()") or 0),
+    }
+
+
+def parse_appstore_xml(data: bytes | str, *, country: str, app_id: str) -> ParsedPage:
+    """One page of the Atom XML feed (``…/customerreviews/page=N/id=…/sortby=mostrecent/xml``)."""
+    entries = _atom_feed(data).xpath("/a:feed/a:entry")
+    page = ParsedPage()
+    for n, entry in enumerate(entries):
+        if entry.xpath("im:name") and not entry.xpath("im:rating"):
+            continue  # the app's own metadata entry
+        try:
+            page.items.append(xml_review(entry, country=country, app_id=app_id))
+        except ITEM_ERRORS as exc:
+            page.errors.append(f"entry {n}: {type(exc).__name__}: {exc}")
+    page.next = True if entries else None
+    return page
+
+
+# -------------------------------------------------------------------------------- spider
+
+
 class AppStoreSpider(SourceSpider):
     name = "appstore"
     source_type = "appstore"
     default_base = "https://itunes.apple.com"
+    #: "xml" (dated entries, the default) or "json"
+    feed_format: ClassVar[str] = "xml"
 
-    def page_url(self, n: int) -> str:
+    def page_url(self, n: int, fmt: str | None = None) -> str:
         s = self.source
-        return f"{self.base}/{s.country}/rss/customerreviews/page={n}/id={s.app_id}/sortby=mostrecent/json"
+        return (
+            f"{self.base}/{s.country}/rss/customerreviews/page={n}/id={s.app_id}"
+            f"/sortby=mostrecent/{fmt or self.feed_format}"
+        )
+
+    def page_request(self, n: int, fmt: str | None = None):
+        fmt = fmt or self.feed_format
+        return self.request(self.page_url(n, fmt), self.parse, cb_kwargs={"n": n, "fmt": fmt})
 
     def first_requests(self):
-        yield self.request(self.page_url(1), self.parse, cb_kwargs={"n": 1})
+        yield self.page_request(1)
 
-    def parse(self, response, n: int):
-        items, more, _ = self.consume(response, parse_appstore, country=self.source.country,
-                                      app_id=self.source.app_id)
+    def parse(self, response, n: int, fmt: str = "xml"):
+        if fmt == "json" and json_feed_undated(response.body):
+            self.ctx.counters.notes.append(f"{response.url}: JSON entries carry no dates, reading the XML feed")
+            yield self.page_request(n, "xml")
+            return
+        parser = parse_appstore if fmt == "json" else parse_appstore_xml
+        items, more, _ = self.consume(
+            response, parser, country=self.source.country, app_id=self.source.app_id
+        )
         yield from items
         if more and n < MAX_PAGES:
-            yield self.request(self.page_url(n + 1), self.parse, cb_kwargs={"n": n + 1})
+            yield self.page_request(n + 1, fmt)

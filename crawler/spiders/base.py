@@ -7,7 +7,8 @@ they can be tested on saved responses without an engine.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -63,8 +64,14 @@ class SourceSpider(scrapy.Spider):
         self.ctx.http_error(url, reason)
 
     # ------------------------------------------------------------------ parsing
-    def consume(self, response: Response, parser: Callable[..., ParsedPage], *args: Any,
-                as_text: bool = False, **kwargs: Any) -> tuple[list[MentionItem], bool, ParsedPage | None]:
+    def consume(
+        self,
+        response: Response,
+        parser: Callable[..., ParsedPage],
+        *args: Any,
+        as_text: bool = False,
+        **kwargs: Any,
+    ) -> tuple[list[MentionItem], bool, ParsedPage | None]:
         """Run a parser on a response; an unreadable response is one counted parse error.
 
         ``as_text`` hands HTML parsers the body decoded with the page's declared charset
@@ -80,4 +87,3 @@ class SourceSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         self.ctx.save_cursor()
-

@@ -27,8 +27,10 @@ def credentials() -> tuple[str, str] | None:
 
 
 def missing_credentials_message() -> str:
-    return (f"Bluesky search needs a login: set {HANDLE_ENV} and {PASSWORD_ENV} "
-            "(an app password from Bluesky Settings → App passwords)")
+    return (
+        f"Bluesky search needs a login: set {HANDLE_ENV} and {PASSWORD_ENV} "
+        "(an app password from Bluesky Settings → App passwords)"
+    )
 
 
 def post_url(uri: str, handle: str) -> str:
@@ -43,15 +45,17 @@ def parse_bluesky(data: bytes | str) -> ParsedPage:
         try:
             record, author = p["record"], p["author"]
             langs = record.get("langs") or []
-            page.items.append({
-                "external_id": p["uri"],
-                "url": post_url(p["uri"], author["handle"]),
-                "author": author["handle"],
-                "text": record["text"],
-                "lang": langs[0] if langs else None,
-                "published_at": record.get("createdAt") or p["indexedAt"],
-                "reach": (p.get("likeCount") or 0) + (p.get("repostCount") or 0),
-            })
+            page.items.append(
+                {
+                    "external_id": p["uri"],
+                    "url": post_url(p["uri"], author["handle"]),
+                    "author": author["handle"],
+                    "text": record["text"],
+                    "lang": langs[0] if langs else None,
+                    "published_at": record.get("createdAt") or p["indexedAt"],
+                    "reach": (p.get("likeCount") or 0) + (p.get("repostCount") or 0),
+                }
+            )
         except ITEM_ERRORS as exc:
             page.errors.append(f"post {n}: {type(exc).__name__}: {exc}")
     page.next = reply.get("cursor") if reply["posts"] else None
@@ -71,8 +75,11 @@ class BlueskySpider(SourceSpider):
             params["lang"] = self.source.lang
         if cursor:
             params["cursor"] = cursor
-        return self.request(f"{self.base}/xrpc/app.bsky.feed.searchPosts?{urlencode(params)}",
-                            self.parse, headers={"Authorization": f"Bearer {self.jwt}"})
+        return self.request(
+            f"{self.base}/xrpc/app.bsky.feed.searchPosts?{urlencode(params)}",
+            self.parse,
+            headers={"Authorization": f"Bearer {self.jwt}"},
+        )
 
     def first_requests(self):
         creds = credentials()
@@ -80,8 +87,13 @@ class BlueskySpider(SourceSpider):
             self.ctx.counters.notes.append(missing_credentials_message())
             return
         body = json.dumps({"identifier": creds[0], "password": creds[1]})
-        yield self.request(f"{self.base}/xrpc/com.atproto.server.createSession", self.logged_in,
-                           method="POST", body=body, headers={"Content-Type": "application/json"})
+        yield self.request(
+            f"{self.base}/xrpc/com.atproto.server.createSession",
+            self.logged_in,
+            method="POST",
+            body=body,
+            headers={"Content-Type": "application/json"},
+        )
 
     def logged_in(self, response):
         try:

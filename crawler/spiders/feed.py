@@ -40,15 +40,17 @@ def parse_feed(data: bytes | str, *, url: str) -> ParsedPage:
             content = e.get("content")
             body = content[0]["value"] if content else e.get("summary", "")
             link = unwrap_redirect(e.get("link"))
-            page.items.append({
-                "external_id": e.get("id") or link,
-                "url": link,
-                "author": e.get("author"),
-                "title": html_to_text(e.get("title")),
-                "text": html_to_text(body) or html_to_text(e.get("title")),
-                "lang": (e.get("language") or feed_lang),
-                "published_at": calendar.timegm(stamp) if stamp else None,
-            })
+            page.items.append(
+                {
+                    "external_id": e.get("id") or link,
+                    "url": link,
+                    "author": e.get("author"),
+                    "title": html_to_text(e.get("title")),
+                    "text": html_to_text(body) or html_to_text(e.get("title")),
+                    "lang": (e.get("language") or feed_lang),
+                    "published_at": calendar.timegm(stamp) if stamp else None,
+                }
+            )
         except ITEM_ERRORS as exc:
             page.errors.append(f"entry {n}: {type(exc).__name__}: {exc}")
     return page

@@ -21,8 +21,7 @@ PAGE_SIZE = 100
 def request_body(app_id: str, token: str | None = None, count: int = PAGE_SIZE) -> str:
     """The form body play.google.com posts for one page of reviews."""
     paging = [count, None, token] if token else [count, None, None]
-    inner = json.dumps([None, None, [2, SORT_NEWEST, paging, None, []], [app_id, 7]],
-                       separators=(",", ":"))
+    inner = json.dumps([None, None, [2, SORT_NEWEST, paging, None, []], [app_id, 7]], separators=(",", ":"))
     return urlencode({"f.req": json.dumps([[[RPC_ID, inner, None, "generic"]]], separators=(",", ":"))})
 
 
@@ -44,16 +43,18 @@ def parse_google_play(data: bytes | str, *, app_id: str, lang: str | None = None
             review_id = r[0]
             if not r[4]:
                 continue  # a star rating without text is not a mention
-            page.items.append({
-                "external_id": review_id,
-                "url": f"https://play.google.com/store/apps/details?id={app_id}&reviewId={review_id}",
-                "author": r[1][0],
-                "text": r[4],
-                "lang": lang,
-                "rating": float(r[2]),
-                "published_at": r[5][0],
-                "reach": r[6],
-            })
+            page.items.append(
+                {
+                    "external_id": review_id,
+                    "url": f"https://play.google.com/store/apps/details?id={app_id}&reviewId={review_id}",
+                    "author": r[1][0],
+                    "text": r[4],
+                    "lang": lang,
+                    "rating": float(r[2]),
+                    "published_at": r[5][0],
+                    "reach": r[6],
+                }
+            )
         except ITEM_ERRORS as exc:
             page.errors.append(f"review {n}: {type(exc).__name__}: {exc}")
     try:
@@ -71,17 +72,24 @@ class GooglePlaySpider(SourceSpider):
     def page_request(self, token: str | None):
         s = self.source
         url = f"{self.base}/_/PlayStoreUi/data/batchexecute?" + urlencode(
-            {"rpcids": RPC_ID, "hl": s.language, "gl": s.country})
-        return self.request(url, self.parse, method="POST", body=request_body(s.app_id, token),
-                            headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"},
-                            dont_filter=True)
+            {"rpcids": RPC_ID, "hl": s.language, "gl": s.country}
+        )
+        return self.request(
+            url,
+            self.parse,
+            method="POST",
+            body=request_body(s.app_id, token),
+            headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"},
+            dont_filter=True,
+        )
 
     def first_requests(self):
         yield self.page_request(None)
 
     def parse(self, response):
-        items, more, page = self.consume(response, parse_google_play, app_id=self.source.app_id,
-                                         lang=self.source.language[:2])
+        items, more, page = self.consume(
+            response, parse_google_play, app_id=self.source.app_id, lang=self.source.language[:2]
+        )
         yield from items
         if more and page is not None:
             yield self.page_request(page.next)

@@ -24,15 +24,17 @@ def parse_hackernews(data: bytes | str) -> ParsedPage:
             object_id = h["objectID"]
             is_comment = bool(h.get("comment_text"))
             body = h.get("comment_text") if is_comment else (h.get("story_text") or h.get("title"))
-            page.items.append({
-                "external_id": object_id,
-                "url": f"https://news.ycombinator.com/item?id={object_id}",
-                "author": h.get("author"),
-                "title": h.get("story_title") if is_comment else h.get("title"),
-                "text": html_to_text(body),
-                "published_at": h.get("created_at_i") or h["created_at"],
-                "reach": h.get("points"),
-            })
+            page.items.append(
+                {
+                    "external_id": object_id,
+                    "url": f"https://news.ycombinator.com/item?id={object_id}",
+                    "author": h.get("author"),
+                    "title": h.get("story_title") if is_comment else h.get("title"),
+                    "text": html_to_text(body),
+                    "published_at": h.get("created_at_i") or h["created_at"],
+                    "reach": h.get("points"),
+                }
+            )
         except ITEM_ERRORS as exc:
             page.errors.append(f"hit {n}: {type(exc).__name__}: {exc}")
     current, pages = reply.get("page", 0), reply.get("nbPages", 0)
@@ -46,8 +48,12 @@ class HackerNewsSpider(SourceSpider):
     default_base = "https://hn.algolia.com"
 
     def page_url(self, n: int) -> str:
-        params = {"query": self.ctx.search_terms(boolean=False), "tags": self.source.tags,
-                  "hitsPerPage": PAGE_SIZE, "page": n}
+        params = {
+            "query": self.ctx.search_terms(boolean=False),
+            "tags": self.source.tags,
+            "hitsPerPage": PAGE_SIZE,
+            "page": n,
+        }
         if self.ctx.since:
             params["numericFilters"] = f"created_at_i>{int(self.ctx.since.timestamp())}"
         return f"{self.base}/api/v1/search_by_date?{urlencode(params)}"

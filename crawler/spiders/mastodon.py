@@ -81,11 +81,13 @@ class MastodonSpider(SourceSpider):
             yield self.request(self.tag_url(None), self.parse_tag)
         if self.source.query:
             if self.token:
-                yield self.request(self.search_url(0), self.parse_search, headers=self.headers(),
-                                   cb_kwargs={"offset": 0})
+                yield self.request(
+                    self.search_url(0), self.parse_search, headers=self.headers(), cb_kwargs={"offset": 0}
+                )
             else:
                 self.ctx.counters.notes.append(
-                    f"status search skipped: set {TOKEN_ENV} (most instances only search for logged-in users)")
+                    f"status search skipped: set {TOKEN_ENV} (most instances only search for logged-in users)"
+                )
 
     def parse_tag(self, response):
         items, more, page = self.consume(response, parse_statuses)
@@ -98,5 +100,6 @@ class MastodonSpider(SourceSpider):
         yield from items
         if more and page is not None:
             nxt = offset + PAGE_SIZE
-            yield self.request(self.search_url(nxt), self.parse_search, headers=self.headers(),
-                               cb_kwargs={"offset": nxt})
+            yield self.request(
+                self.search_url(nxt), self.parse_search, headers=self.headers(), cb_kwargs={"offset": nxt}
+            )

@@ -36,15 +36,17 @@ def parse_reddit(data: bytes | str) -> ParsedPage:
                 title, text = d.get("link_title"), d["body"]
             else:
                 continue
-            page.items.append({
-                "external_id": d["name"],
-                "url": "https://www.reddit.com" + d["permalink"].split("?")[0],
-                "author": d.get("author"),
-                "title": title,
-                "text": text,
-                "published_at": d["created_utc"],
-                "reach": d.get("score"),
-            })
+            page.items.append(
+                {
+                    "external_id": d["name"],
+                    "url": "https://www.reddit.com" + d["permalink"].split("?")[0],
+                    "author": d.get("author"),
+                    "title": title,
+                    "text": text,
+                    "published_at": d["created_utc"],
+                    "reach": d.get("score"),
+                }
+            )
         except ITEM_ERRORS as exc:
             page.errors.append(f"child {n}: {type(exc).__name__}: {exc}")
     page.next = listing["data"].get("after")
@@ -70,8 +72,13 @@ class RedditSpider(SourceSpider):
         return "https://oauth.reddit.com" if self.token else self.default_base
 
     def search_url(self, after: str | None) -> str:
-        params = {"q": self.ctx.search_terms(), "sort": "new", "limit": PAGE_SIZE, "raw_json": 1,
-                  "type": "link"}
+        params = {
+            "q": self.ctx.search_terms(),
+            "sort": "new",
+            "limit": PAGE_SIZE,
+            "raw_json": 1,
+            "type": "link",
+        }
         if after:
             params["after"] = after
         if self.source.subreddit:
@@ -91,17 +98,22 @@ class RedditSpider(SourceSpider):
             yield self.search(None)
             return
         auth = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
-        yield self.request(f"{self.base}/api/v1/access_token", self.got_token, method="POST",
-                           body="grant_type=client_credentials",
-                           headers={"Authorization": f"Basic {auth}",
-                                    "Content-Type": "application/x-www-form-urlencoded"})
+        yield self.request(
+            f"{self.base}/api/v1/access_token",
+            self.got_token,
+            method="POST",
+            body="grant_type=client_credentials",
+            headers={"Authorization": f"Basic {auth}", "Content-Type": "application/x-www-form-urlencoded"},
+        )
 
     def got_token(self, response):
         try:
             self.token = json.loads(response.body)["access_token"]
         except (ValueError, KeyError) as exc:
-            self.ctx.http_error(response.url, f"no OAuth token in the answer ({exc}); check "
-                                f"{CLIENT_ID_ENV}/{CLIENT_SECRET_ENV}")
+            self.ctx.http_error(
+                response.url,
+                f"no OAuth token in the answer ({exc}); check {CLIENT_ID_ENV}/{CLIENT_SECRET_ENV}",
+            )
             return
         yield self.search(None)
 

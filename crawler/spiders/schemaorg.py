@@ -8,7 +8,8 @@ robots.txt applies. Each configured URL is fetched once per run (no paging).
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import extruct
 from parsel import Selector
@@ -24,7 +25,7 @@ _SCHEMA_PREFIXES = ("http://schema.org/", "https://schema.org/")
 def _strip(name: str) -> str:
     for p in _SCHEMA_PREFIXES:
         if name.startswith(p):
-            return name[len(p):]
+            return name[len(p) :]
     return name
 
 
@@ -96,13 +97,20 @@ def review_fields(node: dict, page_url: str) -> dict:
     rating = node.get("reviewRating") or {}
     if isinstance(rating, list):
         rating = rating[0] if rating else {}
-    stars = rating_1_to_5(rating.get("ratingValue"), rating.get("bestRating") or 5,
-                          rating.get("worstRating") or 1) if isinstance(rating, dict) else None
+    stars = (
+        rating_1_to_5(
+            rating.get("ratingValue"), rating.get("bestRating") or 5, rating.get("worstRating") or 1
+        )
+        if isinstance(rating, dict)
+        else None
+    )
     body = node.get("reviewBody") or node.get("description") or node.get("text")
     if not body:
         raise KeyError("reviewBody")
     return {
-        "external_id": node.get("@id") if isinstance(node.get("@id"), str) and not node["@id"].startswith("_:") else None,
+        "external_id": node.get("@id")
+        if isinstance(node.get("@id"), str) and not node["@id"].startswith("_:")
+        else None,
         "url": node.get("url") or page_url,
         "author": _name(node.get("author")),
         "title": _name(node.get("name")) if isinstance(node.get("name"), (str, list)) else None,
@@ -124,8 +132,10 @@ def parse_schemaorg(data: bytes | str, *, url: str) -> ParsedPage:
     for n, node in enumerate(nodes):
         types = _types(node)
         if "AggregateRating" in types:
-            page.notes.append(f"{url}: aggregate rating {node.get('ratingValue')} "
-                              f"from {node.get('reviewCount') or node.get('ratingCount')} ratings")
+            page.notes.append(
+                f"{url}: aggregate rating {node.get('ratingValue')} "
+                f"from {node.get('reviewCount') or node.get('ratingCount')} ratings"
+            )
         if "Review" not in types and "UserReview" not in types:
             continue
         try:

@@ -27,17 +27,19 @@ def parse_trustpilot(data: bytes | str, *, domain: str) -> ParsedPage:
     for n, r in enumerate(props["reviews"]):
         try:
             consumer = r.get("consumer") or {}
-            page.items.append({
-                "external_id": r["id"],
-                "url": f"https://www.trustpilot.com/reviews/{r['id']}",
-                "author": consumer.get("displayName"),
-                "title": r.get("title"),
-                "text": r["text"],
-                "lang": r.get("language"),
-                "rating": float(r["rating"]),
-                "published_at": r["dates"]["publishedDate"],
-                "reach": r.get("likes"),
-            })
+            page.items.append(
+                {
+                    "external_id": r["id"],
+                    "url": f"https://www.trustpilot.com/reviews/{r['id']}",
+                    "author": consumer.get("displayName"),
+                    "title": r.get("title"),
+                    "text": r["text"],
+                    "lang": r.get("language"),
+                    "rating": float(r["rating"]),
+                    "published_at": r["dates"]["publishedDate"],
+                    "reach": r.get("likes"),
+                }
+            )
         except ITEM_ERRORS as exc:
             page.errors.append(f"review {n}: {type(exc).__name__}: {exc}")
     pagination = (props.get("filters") or {}).get("pagination") or {}

@@ -12,10 +12,11 @@ import csv
 import json
 import os
 import sqlite3
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import IO, Any, Iterator, Sequence
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from monitor.core.archive import iso
@@ -43,22 +44,49 @@ _READ_ACTIONS = {
 }
 _SCHEMA_ROW_ACTIONS = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
 #: Pragmas that only read: those taking a table/index name, and those asked without a value.
-_PRAGMAS_WITH_NAME = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo",
-                      "foreign_key_list"}
-_PRAGMAS_QUERY_ONLY = {"data_version", "database_list", "compile_options", "user_version",
-                       "page_count", "page_size", "freelist_count", "function_list",
-                       "table_list", "collation_list", "schema_version", "journal_mode"}
+_PRAGMAS_WITH_NAME = {
+    "table_info",
+    "table_xinfo",
+    "index_list",
+    "index_info",
+    "index_xinfo",
+    "foreign_key_list",
+}
+_PRAGMAS_QUERY_ONLY = {
+    "data_version",
+    "database_list",
+    "compile_options",
+    "user_version",
+    "page_count",
+    "page_size",
+    "freelist_count",
+    "function_list",
+    "table_list",
+    "collation_list",
+    "schema_version",
+    "journal_mode",
+}
 _ACTION_NAMES = {
-    sqlite3.SQLITE_INSERT: "insert into", sqlite3.SQLITE_UPDATE: "update",
-    sqlite3.SQLITE_DELETE: "delete from", sqlite3.SQLITE_ATTACH: "attach",
-    sqlite3.SQLITE_DETACH: "detach", sqlite3.SQLITE_ALTER_TABLE: "alter table",
-    sqlite3.SQLITE_REINDEX: "reindex", sqlite3.SQLITE_ANALYZE: "analyze",
-    sqlite3.SQLITE_TRANSACTION: "start a transaction", sqlite3.SQLITE_SAVEPOINT: "savepoint",
-    sqlite3.SQLITE_CREATE_TABLE: "create table", sqlite3.SQLITE_CREATE_INDEX: "create index",
-    sqlite3.SQLITE_CREATE_VIEW: "create view", sqlite3.SQLITE_CREATE_TRIGGER: "create trigger",
-    sqlite3.SQLITE_CREATE_VTABLE: "create virtual table", sqlite3.SQLITE_DROP_TABLE: "drop table",
-    sqlite3.SQLITE_DROP_INDEX: "drop index", sqlite3.SQLITE_DROP_VIEW: "drop view",
-    sqlite3.SQLITE_DROP_TRIGGER: "drop trigger", sqlite3.SQLITE_DROP_VTABLE: "drop virtual table",
+    sqlite3.SQLITE_INSERT: "insert into",
+    sqlite3.SQLITE_UPDATE: "update",
+    sqlite3.SQLITE_DELETE: "delete from",
+    sqlite3.SQLITE_ATTACH: "attach",
+    sqlite3.SQLITE_DETACH: "detach",
+    sqlite3.SQLITE_ALTER_TABLE: "alter table",
+    sqlite3.SQLITE_REINDEX: "reindex",
+    sqlite3.SQLITE_ANALYZE: "analyze",
+    sqlite3.SQLITE_TRANSACTION: "start a transaction",
+    sqlite3.SQLITE_SAVEPOINT: "savepoint",
+    sqlite3.SQLITE_CREATE_TABLE: "create table",
+    sqlite3.SQLITE_CREATE_INDEX: "create index",
+    sqlite3.SQLITE_CREATE_VIEW: "create view",
+    sqlite3.SQLITE_CREATE_TRIGGER: "create trigger",
+    sqlite3.SQLITE_CREATE_VTABLE: "create virtual table",
+    sqlite3.SQLITE_DROP_TABLE: "drop table",
+    sqlite3.SQLITE_DROP_INDEX: "drop index",
+    sqlite3.SQLITE_DROP_VIEW: "drop view",
+    sqlite3.SQLITE_DROP_TRIGGER: "drop trigger",
+    sqlite3.SQLITE_DROP_VTABLE: "drop virtual table",
     sqlite3.SQLITE_CREATE_TEMP_TABLE: "create temp table",
     sqlite3.SQLITE_CREATE_TEMP_VIEW: "create temp view",
 }
@@ -75,8 +103,9 @@ class _Guard:
     def __init__(self) -> None:
         self.refused: str | None = None
 
-    def __call__(self, action: int, arg1: str | None, arg2: str | None, db: str | None,
-                 trigger: str | None) -> int:
+    def __call__(
+        self, action: int, arg1: str | None, arg2: str | None, db: str | None, trigger: str | None
+    ) -> int:
         if action in _READ_ACTIONS:
             return sqlite3.SQLITE_OK
         if arg1 in ("sqlite_master", "sqlite_temp_master") and action in _SCHEMA_ROW_ACTIONS:
@@ -107,8 +136,9 @@ def open_readonly(path: Path | str) -> sqlite3.Connection:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no archive at {path}: run `brandpulse crawl` or `import` first")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
-                           factory=ReadOnlyConnection)
+    conn = sqlite3.connect(
+        f"file:{path}?mode=ro", uri=True, check_same_thread=False, factory=ReadOnlyConnection
+    )
     conn.execute("PRAGMA query_only = ON")
     conn.execute("PRAGMA busy_timeout = 10000")
     guard = _Guard()
@@ -117,8 +147,9 @@ def open_readonly(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
-def run_query(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | dict = ()
-              ) -> tuple[list[str], Iterator[tuple]]:
+def run_query(
+    conn: sqlite3.Connection, sql: str, params: Sequence[Any] | dict = ()
+) -> tuple[list[str], Iterator[tuple]]:
     """Run one read-only statement; return its column names and a streaming row iterator."""
     guard: _Guard | None = getattr(conn, "bp_guard", None)
     if guard:
@@ -212,8 +243,12 @@ EXPORT_COLUMNS: list[tuple[str, str, str]] = [
     ("prob_positive", "e.prob_positive", "float64"),
     ("mixed", "e.mixed", "int64"),
     ("model_version", "e.model_version", "string"),
-    ("topics", "(SELECT group_concat(topic, ',') FROM (SELECT DISTINCT topic FROM mention_topics"
-               " t WHERE t.mention_id = m.id ORDER BY topic))", "string"),
+    (
+        "topics",
+        "(SELECT group_concat(topic, ',') FROM (SELECT DISTINCT topic FROM mention_topics"
+        " t WHERE t.mention_id = m.id ORDER BY topic))",
+        "string",
+    ),
 ]
 
 
@@ -299,12 +334,14 @@ def write_parquet(rows: Iterator[tuple], path: Path) -> int:
 
 def _table(pa: Any, schema: Any, names: list[str], batch: list[tuple]) -> Any:
     cols = list(zip(*batch)) if batch else [[] for _ in names]
-    return pa.Table.from_arrays([pa.array(c, type=schema.field(i).type)
-                                 for i, c in enumerate(cols)], schema=schema)
+    return pa.Table.from_arrays(
+        [pa.array(c, type=schema.field(i).type) for i, c in enumerate(cols)], schema=schema
+    )
 
 
-def export(conn: sqlite3.Connection, flt: ExportFilter, fmt: str, out: Path | None,
-           stdout: IO[str] | None = None) -> int:
+def export(
+    conn: sqlite3.Connection, flt: ExportFilter, fmt: str, out: Path | None, stdout: IO[str] | None = None
+) -> int:
     """Write matching mentions (with sentiment and topics) as csv, jsonl or parquet.
 
     A file is written under a temporary name and renamed when complete, so a failed export

@@ -30,29 +30,28 @@ class DatasetteMissing(RuntimeError):
 #: What each table holds, for analysts (column docs come from the schema's own comments).
 TABLES = {
     "mentions": "One row per post/review about a brand, as crawled or imported. Times are UTC "
-                "ISO 8601. duplicate_of marks near-identical reposts; redacted_at marks rows "
-                "whose text/author were removed by retention or forget.",
+    "ISO 8601. duplicate_of marks near-identical reposts; redacted_at marks rows "
+    "whose text/author were removed by retention or forget.",
     "enrichments": "Language and overall sentiment per mention, with the model version.",
     "mention_topics": "Topic keyword hits per mention, with the sentence and its aspect sentiment.",
     "sentiment_cache": "Classifier results by text hash, so identical texts are scored once.",
     "crawl_runs": "Every crawl of every source: status, counts, errors.",
     "crawl_cursors": "Where each source's next crawl continues.",
     "alerts": "Detected incidents (spikes, emerging themes, churn) with their statistics and "
-              "example mentions.",
+    "example mentions.",
     "digests": "Ledger of rendered/sent digests (never sent twice).",
     "survey_responses": "Imported NPS survey responses (0-10).",
     "survey_topics": "Topics named in survey comments.",
     "job_runs": "Scheduler job history.",
     "v_daily_sentiment": "Per UTC day, brand and source: mentions, sentiment counts, negative "
-                         "share, net sentiment, average rating (reposts excluded).",
+    "share, net sentiment, average rating (reposts excluded).",
     "v_topic_daily": "Per UTC day, brand and topic: mentions and negative share (aspect "
-                     "sentiment where known).",
+    "sentiment where known).",
     "v_open_alerts": "Alerts still open (open, rising, peaked) with their evidence.",
     "v_alert_evidence": "One row per example mention of an open alert.",
-    "v_review_nps_monthly": "Review NPS per month, brand and source: 4-5 stars promote, "
-                            "1-3 stars detract.",
+    "v_review_nps_monthly": "Review NPS per month, brand and source: 4-5 stars promote, 1-3 stars detract.",
     "v_survey_nps_monthly": "Survey NPS per month and brand (9-10 promote, 0-6 detract) and "
-                            "the topics detractors name.",
+    "the topics detractors name.",
 }
 HIDDEN = ("fts_batch",)
 
@@ -75,39 +74,39 @@ CANNED = {
     "daily_sentiment": {
         "title": "Daily sentiment per brand and source",
         "sql": "SELECT * FROM v_daily_sentiment WHERE (:brand = '' OR brand = :brand)"
-               " AND day BETWEEN coalesce(nullif(:since, ''), '0000')"
-               " AND coalesce(nullif(:until, ''), '9999') ORDER BY day, brand, source",
+        " AND day BETWEEN coalesce(nullif(:since, ''), '0000')"
+        " AND coalesce(nullif(:until, ''), '9999') ORDER BY day, brand, source",
     },
     "topic_trend": {
         "title": "Topics per day with negative share",
         "sql": "SELECT * FROM v_topic_daily WHERE (:brand = '' OR brand = :brand)"
-               " AND (:topic = '' OR topic = :topic)"
-               " AND day BETWEEN coalesce(nullif(:since, ''), '0000')"
-               " AND coalesce(nullif(:until, ''), '9999') ORDER BY day, brand, topic",
+        " AND (:topic = '' OR topic = :topic)"
+        " AND day BETWEEN coalesce(nullif(:since, ''), '0000')"
+        " AND coalesce(nullif(:until, ''), '9999') ORDER BY day, brand, topic",
     },
     "open_alerts": {
         "title": "Open alerts with their evidence",
         "sql": "SELECT * FROM v_alert_evidence WHERE (:brand = '' OR brand = :brand)"
-               " ORDER BY alert_id, mention_id",
+        " ORDER BY alert_id, mention_id",
     },
     "review_nps": {
         "title": "Review NPS per month",
         "sql": "SELECT * FROM v_review_nps_monthly WHERE (:brand = '' OR brand = :brand)"
-               " ORDER BY month, brand, source",
+        " ORDER BY month, brand, source",
     },
     "survey_nps": {
         "title": "Survey NPS per month with detractor topics",
         "sql": "SELECT * FROM v_survey_nps_monthly WHERE (:brand = '' OR brand = :brand)"
-               " ORDER BY month, brand",
+        " ORDER BY month, brand",
     },
     "search": {
-        "title": "Full-text search (prefix: liefer*, phrase: \"zu spät\")",
+        "title": 'Full-text search (prefix: liefer*, phrase: "zu spät")',
         "sql": "SELECT m.id, m.brand, m.source, m.published_at, e.sentiment, m.rating,"
-               " snippet(mentions_fts, 1, '[', ']', '…', 12) AS snippet, m.url"
-               " FROM mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid"
-               " LEFT JOIN enrichments e ON e.mention_id = m.id"
-               " WHERE mentions_fts MATCH :q AND (:brand = '' OR m.brand = :brand)"
-               " ORDER BY rank LIMIT 200",
+        " snippet(mentions_fts, 1, '[', ']', '…', 12) AS snippet, m.url"
+        " FROM mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid"
+        " LEFT JOIN enrichments e ON e.mention_id = m.id"
+        " WHERE mentions_fts MATCH :q AND (:brand = '' OR m.brand = :brand)"
+        " ORDER BY rank LIMIT 200",
     },
 }
 
@@ -128,8 +127,9 @@ def metadata(wl: Watchlist) -> dict[str, Any]:
     path = wl.archive_path
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        schema = dict(conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'view')").fetchall())
+        schema = dict(
+            conn.execute("SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'view')").fetchall()
+        )
         sources = [r[0] for r in conn.execute("SELECT DISTINCT source FROM mentions ORDER BY 1")]
     finally:
         conn.close()
@@ -145,16 +145,20 @@ def metadata(wl: Watchlist) -> dict[str, Any]:
     for name in HIDDEN:
         if name in schema:
             tables[name] = {"hidden": True}
-    tables["mentions"].update({
-        "fts_table": "mentions_fts", "fts_pk": "id", "searchmode": "raw",
-        "description_html": _terms_html(sources),
-        "license": "Mixed: each text stays its author's; see the source terms below",
-    })
+    tables["mentions"].update(
+        {
+            "fts_table": "mentions_fts",
+            "fts_pk": "id",
+            "searchmode": "raw",
+            "description_html": _terms_html(sources),
+            "license": "Mixed: each text stays its author's; see the source terms below",
+        }
+    )
     return {
         "title": f"brandpulse archive — {', '.join(b.name for b in wl.brands)}",
         "description": "Read-only. Days in views are UTC dates; the digest uses "
-                       f"{wl.timezone} days. Full-text search supports prefixes (liefer*), "
-                       "phrases (\"zu spät\"), AND/OR/NOT and NEAR().",
+        f"{wl.timezone} days. Full-text search supports prefixes (liefer*), "
+        'phrases ("zu spät"), AND/OR/NOT and NEAR().',
         "databases": {database_name(path): {"tables": tables, "queries": CANNED}},
     }
 
@@ -169,8 +173,10 @@ def _terms_html(sources: list[str]) -> str:
         if url:
             text = f'<a href="{escape(url)}">{text}</a>'
         items.append(f"<li><code>{escape(s)}</code>: {text}</li>")
-    return (f"<p>{escape(TABLES['mentions'])}</p><p>Archived under the terms of each "
-            f"source; texts remain their authors' copyright:</p><ul>{''.join(items)}</ul>")
+    return (
+        f"<p>{escape(TABLES['mentions'])}</p><p>Archived under the terms of each "
+        f"source; texts remain their authors' copyright:</p><ul>{''.join(items)}</ul>"
+    )
 
 
 def ensure_datasette() -> None:
@@ -181,27 +187,48 @@ def ensure_datasette() -> None:
         )
 
 
-def command(wl: Watchlist, metadata_path: Path, *, host: str, port: int,
-            immutable: bool = False) -> list[str]:
+def command(
+    wl: Watchlist, metadata_path: Path, *, host: str, port: int, immutable: bool = False
+) -> list[str]:
     path = str(wl.archive_path)
     return [
-        sys.executable, "-m", "datasette", "serve",
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
         *(["-i", path] if immutable else [path]),
-        "--metadata", str(metadata_path), "--host", host, "--port", str(port),
-        "--setting", "sql_time_limit_ms", "5000",
-        "--setting", "max_returned_rows", "5000",
-        "--setting", "allow_download", "off",
+        "--metadata",
+        str(metadata_path),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--setting",
+        "sql_time_limit_ms",
+        "5000",
+        "--setting",
+        "max_returned_rows",
+        "5000",
+        "--setting",
+        "allow_download",
+        "off",
     ]
 
 
-def start(wl: Watchlist, workdir: Path, *, host: str = "127.0.0.1", port: int = 8001,
-          immutable: bool = False, **popen: Any) -> subprocess.Popen:
+def start(
+    wl: Watchlist,
+    workdir: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    immutable: bool = False,
+    **popen: Any,
+) -> subprocess.Popen:
     """Start Datasette; the caller owns the process (tests stop it, `serve` waits for it)."""
     ensure_datasette()
     meta_path = workdir / "metadata.json"
     meta_path.write_text(json.dumps(metadata(wl), ensure_ascii=False, indent=2), encoding="utf-8")
-    return subprocess.Popen(command(wl, meta_path, host=host, port=port, immutable=immutable),
-                            **popen)
+    return subprocess.Popen(command(wl, meta_path, host=host, port=port, immutable=immutable), **popen)
 
 
 def _stop_on_sigterm(signum: int, frame: Any) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.markup import escape
@@ -90,12 +89,12 @@ def _print_table(columns: list[str], rows, max_rows: int) -> None:
 
 def export(
     ctx: typer.Context,
-    since: Optional[str] = typer.Option(None, "--since", help="First local day (YYYY-MM-DD)."),
-    until: Optional[str] = typer.Option(None, "--until", help="Last local day, inclusive."),
-    brand: Optional[str] = typer.Option(None, "--brand"),
-    match: Optional[str] = typer.Option(None, "--match", help="Full-text query, e.g. 'liefer*'."),
+    since: str | None = typer.Option(None, "--since", help="First local day (YYYY-MM-DD)."),
+    until: str | None = typer.Option(None, "--until", help="Last local day, inclusive."),
+    brand: str | None = typer.Option(None, "--brand"),
+    match: str | None = typer.Option(None, "--match", help="Full-text query, e.g. 'liefer*'."),
     fmt: str = typer.Option("csv", "--format", "-f", help="csv | jsonl | parquet"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="File (default: stdout)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="File (default: stdout)."),
 ) -> None:
     """Export mentions with their sentiment and topics for spreadsheets and pandas. Days are
     the watchlist's local days; the export streams, so any archive size works."""
@@ -108,8 +107,13 @@ def export(
             brand = wl.brand(brand).name
         except KeyError as exc:
             fail(str(exc.args[0]), EXIT_USAGE)
-    flt = ExportFilter(since=parse_day(since, "--since"), until=parse_day(until, "--until"),
-                       brand=brand, match=match, tz=wl.timezone)
+    flt = ExportFilter(
+        since=parse_day(since, "--since"),
+        until=parse_day(until, "--until"),
+        brand=brand,
+        match=match,
+        tz=wl.timezone,
+    )
     conn = _readonly(wl)
     try:
         n = run_export(conn, flt, fmt, out, stdout=sys.stdout)
@@ -148,8 +152,8 @@ def serve(
 
 def forget(
     ctx: typer.Context,
-    author: Optional[str] = typer.Option(None, "--author", help="The person's name / handle."),
-    source: Optional[str] = typer.Option(
+    author: str | None = typer.Option(None, "--author", help="The person's name / handle."),
+    source: str | None = typer.Option(
         None, "--source", help="Source type as stored (reddit, appstore, ...; survey = customer_ref)."
     ),
     expired: bool = typer.Option(
@@ -178,14 +182,19 @@ def forget(
             if not days:
                 fail("privacy.retention_days is not set in the watchlist: nothing expires", EXIT_USAGE)
             plan = apply_retention(archive, days, dry_run=True)
-            console.print(f"{plan.mentions} mention(s) published before {plan.cutoff} still hold "
-                          "text/author", highlight=False)
+            console.print(
+                f"{plan.mentions} mention(s) published before {plan.cutoff} still hold text/author",
+                highlight=False,
+            )
             if dry_run or not plan.mentions:
                 return
             _confirm(yes, f"remove text, title, author and url of {plan.mentions} mention(s)?")
             rep = apply_retention(archive, days)
-            console.print(f"redacted {rep.mentions} mention(s), {rep.mention_topics} topic "
-                          f"sentence(s), {rep.alert_quotes} alert quote(s)", highlight=False)
+            console.print(
+                f"redacted {rep.mentions} mention(s), {rep.mention_topics} topic "
+                f"sentence(s), {rep.alert_quotes} alert quote(s)",
+                highlight=False,
+            )
             _purge_note(rep.purged)
             return
         key = key_from_env(wl)
@@ -197,43 +206,60 @@ def forget(
             return
         _confirm(yes, f"erase {plan.mentions} mention(s) of {author!r} on {source} everywhere?")
         rep = run_forget(archive, author, source, key=key, digest_dir=wl.digest_dir)
-        console.print("removed: " + ", ".join(f"{n} {what}" for what, n in rep.removed().items())
-                      + (f"; {rep.reposts_repointed} repost(s) by others re-pointed"
-                         if rep.reposts_repointed else ""), highlight=False)
+        console.print(
+            "removed: "
+            + ", ".join(f"{n} {what}" for what, n in rep.removed().items())
+            + (f"; {rep.reposts_repointed} repost(s) by others re-pointed" if rep.reposts_repointed else ""),
+            highlight=False,
+        )
         _purge_note(rep.purged)
         if rep.residual:
-            err_console.print("still naming them (others' texts, kept): " + ", ".join(
-                f"{k}: {v}" for k, v in rep.residual.items()), highlight=False)
+            err_console.print(
+                "still naming them (others' texts, kept): "
+                + ", ".join(f"{k}: {v}" for k, v in rep.residual.items()),
+                highlight=False,
+            )
 
 
 def _print_plan(plan) -> None:
     if plan.mentions or plan.survey_responses:
-        console.print(f"found {plan.mentions} mention(s)"
-                      + (f" and {plan.survey_responses} survey response(s)"
-                         if plan.survey_responses else "")
-                      + escape(f" by {plan.author!r} on {plan.source}"
-                               + (f" (stored as {', '.join(plan.stored_as)})" if plan.stored_as
-                                  else "")),
-                      highlight=False)
+        console.print(
+            f"found {plan.mentions} mention(s)"
+            + (f" and {plan.survey_responses} survey response(s)" if plan.survey_responses else "")
+            + escape(
+                f" by {plan.author!r} on {plan.source}"
+                + (f" (stored as {', '.join(plan.stored_as)})" if plan.stored_as else "")
+            ),
+            highlight=False,
+        )
     else:
         err_console.print(escape(f"no data of {plan.author!r} on {plan.source}"), highlight=False)
     if plan.other_sources:
-        err_console.print(escape(f"the same name also appears on: {', '.join(plan.other_sources)}"
-                                 " (run forget for each source that is the same person)"),
-                          highlight=False)
+        err_console.print(
+            escape(
+                f"the same name also appears on: {', '.join(plan.other_sources)}"
+                " (run forget for each source that is the same person)"
+            ),
+            highlight=False,
+        )
     if plan.digest_files:
-        err_console.print("rendered digests outside the archive quote them (delete or keep "
-                          "per your policy): " + escape(", ".join(plan.digest_files)),
-                          highlight=False)
+        err_console.print(
+            "rendered digests outside the archive quote them (delete or keep "
+            "per your policy): " + escape(", ".join(plan.digest_files)),
+            highlight=False,
+        )
 
 
 def _purge_note(purged: bool) -> None:
     if purged:
         console.print("files purged: secure_delete, FTS optimize, WAL truncated", highlight=False)
     else:
-        err_console.print("[yellow]warning:[/] another process (e.g. brandpulse serve) kept a "
-                          "read open, so the WAL could not be emptied: old bytes stay in it until "
-                          "that process stops and the next checkpoint runs", highlight=False)
+        err_console.print(
+            "[yellow]warning:[/] another process (e.g. brandpulse serve) kept a "
+            "read open, so the WAL could not be emptied: old bytes stay in it until "
+            "that process stops and the next checkpoint runs",
+            highlight=False,
+        )
 
 
 def _confirm(yes: bool, question: str) -> None:

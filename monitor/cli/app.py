@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import logging
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -43,7 +42,7 @@ TEMPLATE = Path(__file__).parent / "templates" / "watchlist.yaml"
 @app.callback()
 def main(
     ctx: typer.Context,
-    config: Optional[Path] = typer.Option(
+    config: Path | None = typer.Option(
         None,
         "--config",
         "-c",
@@ -78,7 +77,7 @@ def init(
 @config_app.command("check")
 def config_check(
     ctx: typer.Context,
-    file: Optional[Path] = typer.Argument(None, help="Watchlist to check (default: --config)."),
+    file: Path | None = typer.Argument(None, help="Watchlist to check (default: --config)."),
 ) -> None:
     """Validate a watchlist: every problem is named with its field path; exit code 2 if any."""
     path = file or state(ctx).config_path or Path("watchlist.yaml")
@@ -100,7 +99,7 @@ def import_(
     ctx: typer.Context,
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or JSONL file."),
     kind: str = typer.Option("mentions", "--kind", help="mentions | survey"),
-    brand: Optional[str] = typer.Option(None, "--brand", help="Brand for rows that name none."),
+    brand: str | None = typer.Option(None, "--brand", help="Brand for rows that name none."),
 ) -> None:
     """Import mentions (text, id, source, url, author, title, lang, rating, published_at, brand)
     or NPS survey responses (score 0-10, comment, date). Good rows are stored, bad rows are

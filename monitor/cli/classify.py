@@ -15,7 +15,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Optional
+from typing import IO, Any
 
 import typer
 
@@ -70,10 +70,16 @@ def _chunks(lines: Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
         yield buf
 
 
-def classify_stream(lines: Iterable[str], out: IO[str], model, *, chunk_size: int = DEFAULT_CHUNK,
-                    detect_lang: Callable[[list[str]], list[Any]] | None = None,
-                    on_error: Callable[[int, str], None] | None = None,
-                    progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+def classify_stream(
+    lines: Iterable[str],
+    out: IO[str],
+    model,
+    *,
+    chunk_size: int = DEFAULT_CHUNK,
+    detect_lang: Callable[[list[str]], list[Any]] | None = None,
+    on_error: Callable[[int, str], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
     """Classify JSONL ``lines`` into ``out``; returns (written, bad)."""
     written = bad = 0
     for chunk in _chunks(lines, chunk_size):
@@ -135,13 +141,18 @@ def register(app: typer.Typer) -> None:
     @app.command(name="classify")
     def classify(
         ctx: typer.Context,
-        file: str = typer.Argument("-", help="JSONL file with {\"text\": ...} per line, or - for stdin."),
-        output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
-        model: Optional[str] = typer.Option(None, "--model", help="Override sentiment.model."),
-        batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Override sentiment.batch_size."),
+        file: str = typer.Argument("-", help='JSONL file with {"text": ...} per line, or - for stdin.'),
+        output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+        model: str | None = typer.Option(None, "--model", help="Override sentiment.model."),
+        batch_size: int | None = typer.Option(
+            None, "--batch-size", min=1, help="Override sentiment.batch_size."
+        ),
         chunk_size: int = typer.Option(DEFAULT_CHUNK, "--chunk-size", min=1, help="Lines read per chunk."),
-        progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
-                                                help="Progress bar on stderr (default: when stderr is a terminal)."),
+        progress: bool | None = typer.Option(
+            None,
+            "--progress/--no-progress",
+            help="Progress bar on stderr (default: when stderr is a terminal).",
+        ),
     ) -> None:
         """Add sentiment (label, score) and lang to JSONL texts, in input order, streamed."""
         from nlp.sentiment import ModelError, load_model
@@ -149,8 +160,14 @@ def register(app: typer.Typer) -> None:
         cfg, languages = _settings(ctx)
         detect = _language_detector(languages)
         try:
-            sm = load_model(model or cfg.model, threads=cfg.threads, batch_size=batch_size or cfg.batch_size,
-                            max_length=cfg.max_length, quantize=cfg.quantize, label_map=cfg.labels)
+            sm = load_model(
+                model or cfg.model,
+                threads=cfg.threads,
+                batch_size=batch_size or cfg.batch_size,
+                max_length=cfg.max_length,
+                quantize=cfg.quantize,
+                label_map=cfg.labels,
+            )
         except (ModelError, ValueError) as exc:
             fail(str(exc), EXIT_USAGE)
 
@@ -185,9 +202,16 @@ def register(app: typer.Typer) -> None:
                     TimeRemainingColumn,
                 )
 
-                with Progress(TextColumn("classify"), BarColumn(), MofNCompleteColumn(),
-                              TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                              console=err_console, transient=False) as bar:
+                with Progress(
+                    TextColumn("classify"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]}"),
+                    TimeElapsedColumn(),
+                    TimeRemainingColumn(),
+                    console=err_console,
+                    transient=False,
+                ) as bar:
                     task = bar.add_task("classify", total=total, rate="")
 
                     def tick(n: int) -> None:
@@ -196,12 +220,19 @@ def register(app: typer.Typer) -> None:
                         if t.speed:
                             bar.update(task, rate=f"{t.speed:,.0f} texts/s")
 
-                    written, bad = classify_stream(src, dst, sm, chunk_size=chunk_size,
-                                                   detect_lang=detect, on_error=on_error,
-                                                   progress=tick)
+                    written, bad = classify_stream(
+                        src,
+                        dst,
+                        sm,
+                        chunk_size=chunk_size,
+                        detect_lang=detect,
+                        on_error=on_error,
+                        progress=tick,
+                    )
             else:
-                written, bad = classify_stream(src, dst, sm, chunk_size=chunk_size,
-                                               detect_lang=detect, on_error=on_error)
+                written, bad = classify_stream(
+                    src, dst, sm, chunk_size=chunk_size, detect_lang=detect, on_error=on_error
+                )
         except BrokenPipeError:  # e.g. `| head`
             raise typer.Exit(0) from None
         finally:
@@ -210,6 +241,8 @@ def register(app: typer.Typer) -> None:
             if file != "-":
                 src.close()
         if bad:
-            err_console.print(f"[yellow]{bad} bad line(s) skipped[/] ({written} classified, model {sm.version})",
-                              highlight=False)
+            err_console.print(
+                f"[yellow]{bad} bad line(s) skipped[/] ({written} classified, model {sm.version})",
+                highlight=False,
+            )
             raise typer.Exit(EXIT_FAILED)

@@ -6,8 +6,6 @@ Exit status: 0 when every source ran (ok or skipped), 1 when one failed or timed
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from rich.table import Table
 
@@ -36,10 +34,16 @@ def outcome_table(outcomes) -> Table:
         status = f"[{style}]{o.status}[/]" if style else o.status
         if o.layout_suspect:
             status += " [bold red]layout?[/]"
-        table.add_row(o.brand, short_key(o.source_key), status,
-                      str(o.items_new), str(o.items_seen), str(o.items_irrelevant),
-                      f"{o.parse_errors}/{o.http_errors}",
-                      f"{o.duration_s:.1f}" if o.duration_s is not None else "—")
+        table.add_row(
+            o.brand,
+            short_key(o.source_key),
+            status,
+            str(o.items_new),
+            str(o.items_seen),
+            str(o.items_irrelevant),
+            f"{o.parse_errors}/{o.http_errors}",
+            f"{o.duration_s:.1f}" if o.duration_s is not None else "—",
+        )
     return table
 
 
@@ -49,20 +53,27 @@ def print_notes(outcomes) -> None:
         if o.message:
             lines = o.message.splitlines()
             more = f" (+{len(lines) - 3} more lines)" if len(lines) > 3 else ""
-            console.print(f"[bold]{o.brand}/{short_key(o.source_key)}[/]: " + "\n  ".join(lines[:3]) + more,
-                          highlight=False, soft_wrap=True)
+            console.print(
+                f"[bold]{o.brand}/{short_key(o.source_key)}[/]: " + "\n  ".join(lines[:3]) + more,
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def register(app: typer.Typer) -> None:
     @app.command(name="crawl")
     def crawl(
         ctx: typer.Context,
-        source: Optional[str] = typer.Option(None, "--source", "-s",
-                                             help="Only sources of this type (appstore, reddit, …)."),
-        brand: Optional[str] = typer.Option(None, "--brand", "-b", help="Only this brand."),
-        timeout: Optional[float] = typer.Option(
-            None, "--timeout", min=1, help="Seconds per source before it is killed "
-            "(default: crawler.timeout_minutes)."),
+        source: str | None = typer.Option(
+            None, "--source", "-s", help="Only sources of this type (appstore, reddit, …)."
+        ),
+        brand: str | None = typer.Option(None, "--brand", "-b", help="Only this brand."),
+        timeout: float | None = typer.Option(
+            None,
+            "--timeout",
+            min=1,
+            help="Seconds per source before it is killed (default: crawler.timeout_minutes).",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the outcomes as JSON."),
     ) -> None:
         """Crawl the watchlist's sources now (each in its own process) and store new mentions."""
@@ -74,8 +85,13 @@ def register(app: typer.Typer) -> None:
         except (KeyError, ValueError) as exc:
             fail(str(exc.args[0] if exc.args else exc), EXIT_USAGE)
         if not pairs:
-            fail("no enabled source matches" + (f" --source {source}" if source else "")
-                 + (f" --brand {brand}" if brand else "") + "; check the watchlist's sources", EXIT_USAGE)
+            fail(
+                "no enabled source matches"
+                + (f" --source {source}" if source else "")
+                + (f" --brand {brand}" if brand else "")
+                + "; check the watchlist's sources",
+                EXIT_USAGE,
+            )
         outcomes = run_crawl(wl, source_type=source, brand=brand, timeout_s=timeout)
         if as_json:
             import json
@@ -88,6 +104,9 @@ def register(app: typer.Typer) -> None:
             console.print(f"{new} new mention{'s' if new != 1 else ''} stored in {wl.archive_path}")
         bad = [o for o in outcomes if o.failed]
         if bad:
-            fail(f"{len(bad)} source{'s' if len(bad) != 1 else ''} failed: "
-                 + ", ".join(f"{o.brand}/{short_key(o.source_key)} ({o.status})" for o in bad)
-                 + " — see the note column or `brandpulse status`", EXIT_FAILED)
+            fail(
+                f"{len(bad)} source{'s' if len(bad) != 1 else ''} failed: "
+                + ", ".join(f"{o.brand}/{short_key(o.source_key)} ({o.status})" for o in bad)
+                + " — see the note column or `brandpulse status`",
+                EXIT_FAILED,
+            )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -17,7 +16,7 @@ def register(app: typer.Typer) -> None:
     def run(
         ctx: typer.Context,
         log_json: bool = typer.Option(False, "--log-json", help="One JSON object per log line."),
-        log_file: Optional[Path] = typer.Option(
+        log_file: Path | None = typer.Option(
             None, "--log-file", help="Write logs here, rotated by size (default: stdout, for systemd)."
         ),
         log_max_mb: int = typer.Option(10, "--log-max-mb", min=1, help="Rotate the log file at this size."),
@@ -30,9 +29,9 @@ def register(app: typer.Typer) -> None:
 
         One daemon per archive (a second one refuses to start). SIGTERM/SIGINT stop it
         cleanly; SIGHUP — or saving the watchlist — reloads the configuration."""
-        from monitor.daemon.service import Daemon
         from monitor.daemon.lock import AlreadyRunning
         from monitor.daemon.logs import setup_logging
+        from monitor.daemon.service import Daemon
 
         try:
             daemon = Daemon(config_path(ctx), shutdown_grace_s=shutdown_grace)

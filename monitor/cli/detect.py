@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 
@@ -21,8 +20,10 @@ def register(app: typer.Typer) -> None:
     @app.command(name="detect")
     def detect(
         ctx: typer.Context,
-        as_of: Optional[str] = typer.Option(
-            None, "--as-of", metavar="YYYY-MM-DD",
+        as_of: str | None = typer.Option(
+            None,
+            "--as-of",
+            metavar="YYYY-MM-DD",
             help="Judge this local day (replay history day by day). Default: the last 24 hours.",
         ),
         as_json: bool = typer.Option(False, "--json", help="Print the alerts opened or updated as JSON."),
@@ -58,5 +59,4 @@ def _line(c) -> str:
     if c.expected is None:
         return f"{head}: {c.observed:g} mention(s) from {c.authors} author(s)"
     q = f", q {c.q_value:.2g}" if c.q_value is not None else ""
-    return (f"{head}: {c.observed:g} complaining authors vs {c.expected:.1f} expected"
-            f" (p {c.p_value:.2g}{q})")
+    return f"{head}: {c.observed:g} complaining authors vs {c.expected:.1f} expected (p {c.p_value:.2g}{q})"

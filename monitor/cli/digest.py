@@ -8,7 +8,6 @@ e-mails it to every recipient who has not had it yet (exit 1 if any send failed)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -28,14 +27,17 @@ def register(app: typer.Typer) -> None:
     @app.command(name="digest")
     def digest(
         ctx: typer.Context,
-        day: Optional[str] = typer.Option(
-            None, "--date", metavar="YYYY-MM-DD",
+        day: str | None = typer.Option(
+            None,
+            "--date",
+            metavar="YYYY-MM-DD",
             help="Local day the digest covers. Default: yesterday in the watchlist time zone.",
         ),
-        out: Optional[Path] = typer.Option(
-            None, "--out", dir_okay=False,
-            help="Write the HTML here (text beside it, .txt) as a preview; nothing is sent "
-            "or recorded.",
+        out: Path | None = typer.Option(
+            None,
+            "--out",
+            dir_okay=False,
+            help="Write the HTML here (text beside it, .txt) as a preview; nothing is sent or recorded.",
         ),
         send: bool = typer.Option(
             False, "--send", help="E-mail the digest to every recipient not yet sent it."
@@ -59,7 +61,8 @@ def register(app: typer.Typer) -> None:
             console.print(
                 f"{r.period} · {r.group} ({r.language}): {r.html_path}"
                 + (f" — {r.subject}" if r.subject else ""),
-                highlight=False, soft_wrap=True,
+                highlight=False,
+                soft_wrap=True,
             )
             for email, status in r.recipients.items():
                 line = f"  {email}: {status}"

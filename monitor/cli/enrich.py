@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 from rich.progress import (
@@ -29,7 +28,7 @@ def register(app: typer.Typer) -> None:
     @app.command(name="enrich")
     def enrich(
         ctx: typer.Context,
-        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Enrich at most N mentions."),
+        limit: int | None = typer.Option(None, "--limit", min=1, help="Enrich at most N mentions."),
         batch_size: int = typer.Option(128, "--batch-size", min=1, max=10_000, help="Mentions per commit."),
         as_json: bool = typer.Option(False, "--json", help="Print the run's figures as JSON."),
     ) -> None:
@@ -52,24 +51,35 @@ def register(app: typer.Typer) -> None:
         archive = open_archive(wl)
         try:
             with Progress(
-                TextColumn("enrich"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                console=err_console, transient=True, disable=as_json,
+                TextColumn("enrich"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err_console,
+                transient=True,
+                disable=as_json,
             ) as bar:
                 task = bar.add_task("enrich", total=None)
 
                 def progress(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
 
-                stats = run_enrich(wl, archive, model=model, progress=progress, batch_size=batch_size, limit=limit)
+                stats = run_enrich(
+                    wl, archive, model=model, progress=progress, batch_size=batch_size, limit=limit
+                )
         except UnknownLanguageError as exc:
             fail(f"languages: {exc}", EXIT_USAGE)
         finally:
             archive.close()
         if as_json:
-            console.print_json(json.dumps({**stats.__dict__, "mentions_per_s": round(stats.mentions_per_s, 2)}))
+            console.print_json(
+                json.dumps({**stats.__dict__, "mentions_per_s": round(stats.mentions_per_s, 2)})
+            )
         elif stats.pending == 0:
-            console.print("Nothing to enrich: every mention is up to date "
-                          f"(model {stats.model_version}, taxonomy {stats.taxonomy_version}).")
+            console.print(
+                "Nothing to enrich: every mention is up to date "
+                f"(model {stats.model_version}, taxonomy {stats.taxonomy_version})."
+            )
         else:
             console.print(
                 f"Enriched {stats.enriched} of {stats.pending} mentions in {stats.elapsed_s:.1f} s "
@@ -79,4 +89,7 @@ def register(app: typer.Typer) -> None:
         if stats.failed:
             for line in stats.errors:
                 err_console.print(f"  {line}", highlight=False)
-            fail(f"{stats.failed} mentions could not be enriched; they are retried on the next run", EXIT_FAILED)
+            fail(
+                f"{stats.failed} mentions could not be enriched; they are retried on the next run",
+                EXIT_FAILED,
+            )

@@ -29,11 +29,11 @@ def _size(path) -> int:
 
 def collect_status(wl, archive, *, now: datetime | None = None) -> dict[str, Any]:
     """The whole status as plain data (what ``--json`` prints)."""
-    from monitor.core.archive import parse_time
     from crawler.launch import source_health
-    from monitor.pipeline.jobs import last_runs
+    from monitor.core.archive import parse_time
     from monitor.daemon.lock import running_daemon
     from monitor.daemon.schedule import build_jobs, first_run_time
+    from monitor.pipeline.jobs import last_runs
 
     now = now or datetime.now(UTC)
     daemon = running_daemon(wl.archive_path)
@@ -70,15 +70,38 @@ def collect_status(wl, archive, *, now: datetime | None = None) -> dict[str, Any
     for brand in wl.brands:
         for src in brand.sources:
             h = health.pop((brand.name, src.key), None) or {}
-            sources.append({"brand": brand.name, "source_type": src.type, "source_key": src.key,
-                            "enabled": src.enabled, **{k: v for k, v in h.items()
-                                                        if k not in ("brand", "source_key", "source_type")}})
+            sources.append(
+                {
+                    "brand": brand.name,
+                    "source_type": src.type,
+                    "source_key": src.key,
+                    "enabled": src.enabled,
+                    **{k: v for k, v in h.items() if k not in ("brand", "source_key", "source_type")},
+                }
+            )
     for h in health.values():  # sources removed from the watchlist but crawled before
         sources.append({**h, "enabled": False, "removed": True})
 
     alerts = [
-        dict(zip(("id", "brand", "kind", "topic", "status", "window_start", "window_end",
-                  "observed", "expected", "ratio", "authors", "updated_at"), row))
+        dict(
+            zip(
+                (
+                    "id",
+                    "brand",
+                    "kind",
+                    "topic",
+                    "status",
+                    "window_start",
+                    "window_end",
+                    "observed",
+                    "expected",
+                    "ratio",
+                    "authors",
+                    "updated_at",
+                ),
+                row,
+            )
+        )
         for row in archive.conn.execute(
             """SELECT id, brand, kind, topic, status, window_start, window_end, observed, expected,
                       ratio, authors, updated_at
@@ -113,13 +136,16 @@ def collect_status(wl, archive, *, now: datetime | None = None) -> dict[str, Any
         "enriched": count("enrichments"),
         "schema_version": archive.conn.execute("PRAGMA user_version").fetchone()[0],
     }
-    problems = [s for s in sources if s.get("status") in ("failed", "timeout", "killed")
-                or s.get("layout_suspect")]
+    problems = [
+        s for s in sources if s.get("status") in ("failed", "timeout", "killed") or s.get("layout_suspect")
+    ]
     return {
         "generated_at": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "timezone": wl.timezone,
-        "daemon": {"running": daemon is not None, **({k: v for k, v in daemon.items() if k != "jobs"}
-                                                      if daemon else {})},
+        "daemon": {
+            "running": daemon is not None,
+            **({k: v for k, v in daemon.items() if k != "jobs"} if daemon else {}),
+        },
         "jobs": jobs,
         "sources": sources,
         "open_alerts": alerts,
@@ -141,8 +167,16 @@ def _local(value: str | None, tz) -> str:
 
 
 def _status_style(status: str | None) -> str:
-    colour = {"ok": "green", "sent": "green", "running": "cyan", "skipped": "yellow",
-              "interrupted": "yellow", "failed": "red", "timeout": "red", "killed": "red"}
+    colour = {
+        "ok": "green",
+        "sent": "green",
+        "running": "cyan",
+        "skipped": "yellow",
+        "interrupted": "yellow",
+        "failed": "red",
+        "timeout": "red",
+        "killed": "red",
+    }
     return f"[{colour.get(status or '', 'dim')}]{status or 'never'}[/]"
 
 
@@ -153,11 +187,15 @@ def _mb(n: int) -> str:
 def render(st: dict[str, Any], tz) -> None:
     d = st["daemon"]
     if d["running"]:
-        console.print(f"[green]●[/] daemon running (pid {d.get('pid')}, since {_local(d.get('started_at'), tz)})",
-                      highlight=False)
+        console.print(
+            f"[green]●[/] daemon running (pid {d.get('pid')}, since {_local(d.get('started_at'), tz)})",
+            highlight=False,
+        )
     else:
-        console.print("[yellow]○[/] daemon not running — next runs below are what `brandpulse run` "
-                      "would do on start", highlight=False)
+        console.print(
+            "[yellow]○[/] daemon not running — next runs below are what `brandpulse run` would do on start",
+            highlight=False,
+        )
 
     jobs = Table(title="Jobs", title_justify="left", show_lines=False)
     # Crawl job ids hold the full source key (see --json); the table keeps one line per job.
@@ -185,11 +223,14 @@ def render(st: dict[str, Any], tz) -> None:
         layout = "[red]changed?[/]" if s.get("layout_suspect") else "ok" if s.get("status") else "—"
         name = s["source_key"] + (" (disabled)" if not s.get("enabled", True) else "")
         src.add_row(
-            *([] if one_brand else [s["brand"]]), name, _local(s.get("last_run"), tz),
+            *([] if one_brand else [s["brand"]]),
+            name,
+            _local(s.get("last_run"), tz),
             _status_style(s.get("status")),
             f"{s.get('items_new', 0)} / {s.get('items_seen', 0)}" if s.get("status") else "—",
             f"{s.get('parse_errors', 0)} / {s.get('http_errors', 0)}" if s.get("status") else "—",
-            layout, _local(s.get("last_ok_at"), tz),
+            layout,
+            _local(s.get("last_ok_at"), tz),
         )
     console.print(src)
 
@@ -200,21 +241,35 @@ def render(st: dict[str, Any], tz) -> None:
         for a in st["open_alerts"]:
             exp = f"{a['expected']:.1f}" if a["expected"] is not None else "—"
             obs = f"{a['observed']:g}" if a["observed"] is not None else "—"
-            window = a["window_start"] if a["window_start"] == a["window_end"] else \
-                f"{a['window_start']} – {a['window_end']}"
-            al.add_row(a["brand"], a["kind"], a["topic"] or "—", a["status"], window or "—",
-                       f"{obs} / {exp}", str(a["authors"] if a["authors"] is not None else "—"))
+            window = (
+                a["window_start"]
+                if a["window_start"] == a["window_end"]
+                else f"{a['window_start']} – {a['window_end']}"
+            )
+            al.add_row(
+                a["brand"],
+                a["kind"],
+                a["topic"] or "—",
+                a["status"],
+                window or "—",
+                f"{obs} / {exp}",
+                str(a["authors"] if a["authors"] is not None else "—"),
+            )
         console.print(al)
     else:
         console.print("Open alerts: none")
 
     g = st["digest"]
     if g["last_sent_at"]:
-        line = (f"Last digest: {g['last_sent_period']} sent {_local(g['last_sent_at'], tz)} to "
-                f"{g['last_sent_recipients']} recipient(s)")
+        line = (
+            f"Last digest: {g['last_sent_period']} sent {_local(g['last_sent_at'], tz)} to "
+            f"{g['last_sent_recipients']} recipient(s)"
+        )
     elif g["last_rendered_period"]:
-        line = (f"Last digest: none sent yet; {g['last_rendered_period']} rendered "
-                f"{_local(g['last_rendered_at'], tz)} → {g['last_rendered_html']}")
+        line = (
+            f"Last digest: none sent yet; {g['last_rendered_period']} rendered "
+            f"{_local(g['last_rendered_at'], tz)} → {g['last_rendered_html']}"
+        )
     else:
         line = "Last digest: none sent yet"
     line += f"; daily at {g['send_time']}"
@@ -222,8 +277,11 @@ def render(st: dict[str, Any], tz) -> None:
         line += f"; [red]{g['failed_deliveries']} failed deliveries[/]"
     console.print(line, highlight=False)
     a = st["archive"]
-    console.print(f"Archive: {a['path']} — {_mb(a['size_bytes'])}, {a['mentions']} mentions, "
-                  f"{a['enriched']} enriched (schema v{a['schema_version']})", highlight=False)
+    console.print(
+        f"Archive: {a['path']} — {_mb(a['size_bytes'])}, {a['mentions']} mentions, "
+        f"{a['enriched']} enriched (schema v{a['schema_version']})",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -238,8 +296,10 @@ def register(app: typer.Typer) -> None:
 
         wl = load_config(ctx)
         if not wl.archive_path.exists():
-            fail(f"no archive at {wl.archive_path}: run `brandpulse crawl`, `import` or `run` first",
-                 EXIT_USAGE)
+            fail(
+                f"no archive at {wl.archive_path}: run `brandpulse crawl`, `import` or `run` first",
+                EXIT_USAGE,
+            )
         with Archive.open(wl.archive_path, readonly=True) as archive:
             st = collect_status(wl, archive)
         if as_json:

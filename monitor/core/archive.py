@@ -11,10 +11,11 @@ import hashlib
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import sqlite_utils
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -184,7 +185,7 @@ class Archive:
 
     # ------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, path: Path | str, *, readonly: bool = False) -> "Archive":
+    def open(cls, path: Path | str, *, readonly: bool = False) -> Archive:
         path = Path(path)
         if readonly:
             if not path.exists():
@@ -207,7 +208,7 @@ class Archive:
         return cls(db, path)
 
     @classmethod
-    def memory(cls) -> "Archive":
+    def memory(cls) -> Archive:
         db = sqlite_utils.Database(memory=True)
         db.execute("PRAGMA foreign_keys=ON")
         migrate(db)
@@ -216,7 +217,7 @@ class Archive:
     def close(self) -> None:
         self.db.conn.close()
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc: Any) -> None:

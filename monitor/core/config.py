@@ -11,7 +11,7 @@ import os
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -45,7 +45,7 @@ class Schedule(Strict):
     jitter_seconds: int = Field(120, ge=0)
 
     @model_validator(mode="after")
-    def _one_of(self) -> "Schedule":
+    def _one_of(self) -> Schedule:
         if self.every_minutes is None and self.cron is None:
             raise ValueError("set either every_minutes or cron")
         if self.every_minutes is not None and self.cron is not None:
@@ -135,7 +135,7 @@ class MastodonSource(SourceBase):
     query: str | None = None
 
     @model_validator(mode="after")
-    def _needs_one(self) -> "MastodonSource":
+    def _needs_one(self) -> MastodonSource:
         if not self.hashtag and not self.query:
             raise ValueError("set hashtag or query (or both)")
         return self
@@ -148,17 +148,15 @@ class BlueskySource(SourceBase):
 
 
 Source = Annotated[
-    Union[
-        AppStoreSource,
-        GooglePlaySource,
-        TrustpilotSource,
-        SchemaOrgSource,
-        FeedSource,
-        RedditSource,
-        HackerNewsSource,
-        MastodonSource,
-        BlueskySource,
-    ],
+    AppStoreSource
+    | GooglePlaySource
+    | TrustpilotSource
+    | SchemaOrgSource
+    | FeedSource
+    | RedditSource
+    | HackerNewsSource
+    | MastodonSource
+    | BlueskySource,
     Field(discriminator="type"),
 ]
 
@@ -353,7 +351,7 @@ class Watchlist(Strict):
         return v
 
     @model_validator(mode="after")
-    def _unique_brands(self) -> "Watchlist":
+    def _unique_brands(self) -> Watchlist:
         names = [b.name for b in self.brands]
         dupes = {n for n in names if names.count(n) > 1}
         if dupes:
@@ -446,9 +444,7 @@ def load_watchlist(path: Path | str) -> Watchlist:
     """Read and validate a watchlist file."""
     path = Path(path)
     if not path.exists():
-        raise ConfigError(
-            path, ["file not found — create one with `brandpulse init` or pass --config PATH"]
-        )
+        raise ConfigError(path, ["file not found — create one with `brandpulse init` or pass --config PATH"])
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

@@ -8,7 +8,7 @@ docs/archive.md documents every table and column; keep them in step.
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable
+from collections.abc import Callable
 
 import sqlite_utils
 
@@ -177,7 +177,7 @@ def _v1_core(db: sqlite_utils.Database) -> None:
             message     TEXT
         );
         CREATE INDEX idx_job_runs_job ON job_runs (job, started_at);
-        """
+        """,
     )
 
 
@@ -324,7 +324,7 @@ def _v2_analyst(db: sqlite_utils.Database) -> None:
                    sum(score <= 6) AS detractors
             FROM survey_responses GROUP BY 1, 2
         ) s;
-        """
+        """,
     )
 
 

@@ -40,7 +40,7 @@ class ArchiveLock:
     archive_path: Path
     _lock: FileLock | None = None
 
-    def acquire(self) -> "ArchiveLock":
+    def acquire(self) -> ArchiveLock:
         self.archive_path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(lock_path(self.archive_path)), thread_local=False)
         try:
@@ -69,7 +69,7 @@ class ArchiveLock:
         tmp.write_text(json.dumps({"pid": os.getpid(), **state}, indent=2, default=str), encoding="utf-8")
         os.replace(tmp, target)
 
-    def __enter__(self) -> "ArchiveLock":
+    def __enter__(self) -> ArchiveLock:
         return self.acquire()
 
     def __exit__(self, *exc: Any) -> None:

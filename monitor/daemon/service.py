@@ -23,9 +23,10 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -34,10 +35,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.core.archive import Archive, iso, parse_time
 from monitor.core.config import ConfigError, Watchlist, load_watchlist
-from monitor.pipeline.jobs import STAGES, JobContext, JobFunc, close_stale_runs, last_runs, run_recorded
 from monitor.daemon.lock import ArchiveLock
 from monitor.daemon.logs import get_logger, log_event
 from monitor.daemon.schedule import JobSpec, build_jobs, first_run_time, last_fire_time
+from monitor.pipeline.jobs import STAGES, JobContext, JobFunc, close_stale_runs, last_runs, run_recorded
 
 log = get_logger("daemon")
 
@@ -260,8 +261,11 @@ class Daemon:
                 return
             self._running[job_id] = _now()
         try:
-            ctx = JobContext(stopping=self._stopping, crawl_timeout_s=self.crawl_timeout_s,
-                             sentiment_model=self.sentiment_model)
+            ctx = JobContext(
+                stopping=self._stopping,
+                crawl_timeout_s=self.crawl_timeout_s,
+                sentiment_model=self.sentiment_model,
+            )
             if spec.kind == "digest":
                 ctx.fire_time = last_fire_time(spec.trigger, _now(), spec.grace) or _now()
                 self._wait_until_quiet()
@@ -345,8 +349,7 @@ class Daemon:
         if event.code == EVENT_JOB_MISSED:  # too late to start (also after waiting in a queue)
             with self._mu:
                 self._queued.discard(event.job_id)
-            log_event(log, "job.missed", level=30, job=event.job_id,
-                      scheduled=iso(event.scheduled_run_time))
+            log_event(log, "job.missed", level=30, job=event.job_id, scheduled=iso(event.scheduled_run_time))
         elif event.code == EVENT_JOB_MAX_INSTANCES:
             log_event(log, "job.skipped", job=event.job_id, reason="previous run still going")
 
@@ -373,13 +376,26 @@ class Daemon:
             new = load_watchlist(self.config_path)
             build_jobs(new)
         except ConfigError as exc:
-            log_event(log, "config.rejected", level=40, reason=reason, path=self.config_path,
-                      problems=" | ".join(exc.problems), kept="previous watchlist")
+            log_event(
+                log,
+                "config.rejected",
+                level=40,
+                reason=reason,
+                path=self.config_path,
+                problems=" | ".join(exc.problems),
+                kept="previous watchlist",
+            )
             return False
         if new.archive_path != self.wl.archive_path:
-            log_event(log, "config.rejected", level=40, reason=reason, path=self.config_path,
-                      problems=f"archive changed to {new.archive_path}: restart the daemon for that",
-                      kept="previous watchlist")
+            log_event(
+                log,
+                "config.rejected",
+                level=40,
+                reason=reason,
+                path=self.config_path,
+                problems=f"archive changed to {new.archive_path}: restart the daemon for that",
+                kept="previous watchlist",
+            )
             return False
         with self._mu:
             self.wl = new
@@ -404,8 +420,13 @@ class Daemon:
             self._take_signals()
         if self.running_jobs:
             killed = terminate_children(signal.SIGKILL)
-            log_event(log, "daemon.killing", level=30, subprocesses=",".join(map(str, killed)) or "-",
-                      running=",".join(self.running_jobs))
+            log_event(
+                log,
+                "daemon.killing",
+                level=30,
+                subprocesses=",".join(map(str, killed)) or "-",
+                running=",".join(self.running_jobs),
+            )
             end = time.monotonic() + 10
             while self.running_jobs and time.monotonic() < end:
                 time.sleep(TICK_S)

@@ -24,4 +24,3 @@ def run_demo(directory: Path) -> Path:
         return run_demo_steps(Path(directory))
     except DemoError as exc:
         fail(str(exc), EXIT_USAGE)
-

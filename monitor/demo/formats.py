@@ -11,10 +11,11 @@ Each writer takes plain dicts (built by ``generate.py``) and returns ``bytes`` o
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
-from typing import Any, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 PACIFIC = ZoneInfo("America/Los_Angeles")  # Apple's RSS stamps reviews in Cupertino time
@@ -41,22 +42,33 @@ def appstore_entry(r: dict, *, country: str, app_id: str) -> dict:
         "id": _label(r["external_id"]),
         "title": _label(r["title"]),
         "content": {"label": r["text"], "attributes": {"type": "text"}},
-        "link": {"attributes": {"rel": "related",
-                                "href": f"https://itunes.apple.com/{country}/review?id={app_id}&type=Purple%20Software"}},
+        "link": {
+            "attributes": {
+                "rel": "related",
+                "href": f"https://itunes.apple.com/{country}/review?id={app_id}&type=Purple%20Software",
+            }
+        },
         "im:voteSum": _label(r.get("votes", 0)),
         "im:contentType": {"attributes": {"term": "Application", "label": "Application"}},
         "im:voteCount": _label(r.get("votes", 0)),
     }
 
 
-def appstore_page(entries: Sequence[dict], *, page: int, last_page: int, country: str, app_id: str,
-                  updated: datetime) -> str:
+def appstore_page(
+    entries: Sequence[dict], *, page: int, last_page: int, country: str, app_id: str, updated: datetime
+) -> str:
     """One page of the feed; a page past the last one has no ``entry`` key (as Apple's)."""
 
     def link(rel: str, n: int) -> dict:
-        return {"attributes": {"rel": rel, "href": (
-            f"https://itunes.apple.com/{country}/rss/customerreviews/page={n}/id={app_id}"
-            f"/sortby=mostrecent/xml?urlDesc=/customerreviews/page={page}/id={app_id}/sortby=mostrecent/json")}}
+        return {
+            "attributes": {
+                "rel": rel,
+                "href": (
+                    f"https://itunes.apple.com/{country}/rss/customerreviews/page={n}/id={app_id}"
+                    f"/sortby=mostrecent/xml?urlDesc=/customerreviews/page={page}/id={app_id}/sortby=mostrecent/json"
+                ),
+            }
+        }
 
     self_url = f"https://mzstoreservices-int.dslb.apple.com/{country}/rss/customerreviews/page={page}/id={app_id}/sortby=mostrecent/json"
     feed: dict[str, Any] = {
@@ -64,20 +76,29 @@ def appstore_page(entries: Sequence[dict], *, page: int, last_page: int, country
     }
     if entries:
         feed["entry"] = [appstore_entry(e, country=country, app_id=app_id) for e in entries]
-    feed.update({
-        "updated": _label(updated.astimezone(PACIFIC).replace(microsecond=0).isoformat()),
-        "rights": _label("Copyright 2008 Apple Inc."),
-        "title": _label("iTunes Store: Customer Reviews"),
-        "icon": _label("http://itunes.apple.com/favicon.ico"),
-        "link": [
-            {"attributes": {"rel": "alternate", "type": "text/html",
-                            "href": f"https://apps.apple.com/WebObjects/MZStore.woa/wa/viewGrouping?cc={country}&id=1"}},
-            {"attributes": {"rel": "self", "href": self_url}},
-            link("first", 1), link("last", last_page),
-            link("previous", max(1, page - 1)), link("next", min(last_page, page + 1)),
-        ],
-        "id": _label(self_url),
-    })
+    feed.update(
+        {
+            "updated": _label(updated.astimezone(PACIFIC).replace(microsecond=0).isoformat()),
+            "rights": _label("Copyright 2008 Apple Inc."),
+            "title": _label("iTunes Store: Customer Reviews"),
+            "icon": _label("http://itunes.apple.com/favicon.ico"),
+            "link": [
+                {
+                    "attributes": {
+                        "rel": "alternate",
+                        "type": "text/html",
+                        "href": f"https://apps.apple.com/WebObjects/MZStore.woa/wa/viewGrouping?cc={country}&id=1",
+                    }
+                },
+                {"attributes": {"rel": "self", "href": self_url}},
+                link("first", 1),
+                link("last", last_page),
+                link("previous", max(1, page - 1)),
+                link("next", min(last_page, page + 1)),
+            ],
+            "id": _label(self_url),
+        }
+    )
     return json.dumps({"feed": feed}, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -120,8 +141,13 @@ def play_review(r: dict) -> list:
         r.get("votes", 0),
         reply,
         None,
-        [r["author_id"], r["author"], None, [_play_avatar(r["avatar"]), True],
-         [None, 2, None, [None, None, "https://play-lh.googleusercontent.com/" + r["banner"]]]],
+        [
+            r["author_id"],
+            r["author"],
+            None,
+            [_play_avatar(r["avatar"]), True],
+            [None, 2, None, [None, None, "https://play-lh.googleusercontent.com/" + r["banner"]]],
+        ],
         r["app_version"],
         None,
         None,
@@ -132,24 +158,38 @@ def play_page(reviews: Sequence[dict], *, next_token: str | None) -> str:
     """A whole batchexecute answer for rpc UsvDTd: ``)]}'`` prefix, envelope, inner JSON string."""
     inner: list[Any] = [[play_review(r) for r in reviews]]
     inner.append([None, next_token] if next_token else None)
-    body = ",\n".join([
-        json.dumps("wrb.fr"), json.dumps("UsvDTd"), json.dumps(play_json(inner), ensure_ascii=False),
-        "null", "null", "null", json.dumps("generic"),
-    ])
-    return (")]}'[\n[\n" + body + "\n],\n[\n\"di\",\n" + str(40 + len(reviews) // 2)
-            + "\n],\n[\n\"af.httprm\",\n" + str(39 + len(reviews) // 2) + ",\n\"-4582930115370482957\",\n1\n]\n]")
+    body = ",\n".join(
+        [
+            json.dumps("wrb.fr"),
+            json.dumps("UsvDTd"),
+            json.dumps(play_json(inner), ensure_ascii=False),
+            "null",
+            "null",
+            "null",
+            json.dumps("generic"),
+        ]
+    )
+    return (
+        ")]}'[\n[\n"
+        + body
+        + '\n],\n[\n"di",\n'
+        + str(40 + len(reviews) // 2)
+        + '\n],\n[\n"af.httprm",\n'
+        + str(39 + len(reviews) // 2)
+        + ',\n"-4582930115370482957",\n1\n]\n]'
+    )
 
 
 # --------------------------------------------------------------------------- Trustpilot
 
 
 def _tp_time(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def trustpilot_review(r: dict) -> dict:
     """One ``props.pageProps.reviews[]`` element as Trustpilot's Next.js page embeds it."""
-    experienced = r["published"].astimezone(timezone.utc).replace(hour=0, minute=0, second=0)
+    experienced = r["published"].astimezone(UTC).replace(hour=0, minute=0, second=0)
     return {
         "id": r["external_id"],
         "filtered": False,
@@ -202,8 +242,16 @@ def _next_data_json(data: dict) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def trustpilot_page(reviews: Sequence[dict], *, page: int, total_pages: int, total: int,
-                    domain: str, business: dict, stats: dict) -> str:
+def trustpilot_page(
+    reviews: Sequence[dict],
+    *,
+    page: int,
+    total_pages: int,
+    total: int,
+    domain: str,
+    business: dict,
+    stats: dict,
+) -> str:
     """A review page: a little rendered markup plus the ``__NEXT_DATA__`` script."""
     page_props = {
         "domain": domain,
@@ -215,14 +263,32 @@ def trustpilot_page(reviews: Sequence[dict], *, page: int, total_pages: int, tot
             "hasActiveFilters": False,
             "totalNumberOfReviews": total,
             "totalNumberOfFilteredReviews": total,
-            "pagination": {"currentPage": page, "perPage": 20, "totalCount": total, "totalPages": total_pages},
-            "selected": {"languages": "all", "date": None, "stars": None, "aspects": None, "topics": None,
-                         "search": None, "locationId": None, "sort": "recency", "verified": False,
-                         "replies": False},
+            "pagination": {
+                "currentPage": page,
+                "perPage": 20,
+                "totalCount": total,
+                "totalPages": total_pages,
+            },
+            "selected": {
+                "languages": "all",
+                "date": None,
+                "stars": None,
+                "aspects": None,
+                "topics": None,
+                "search": None,
+                "locationId": None,
+                "sort": "recency",
+                "verified": False,
+                "replies": False,
+            },
             "reviewStatistics": stats,
         },
-        "seoData": {"locale": "de-DE", "canonicalUrl": f"https://de.trustpilot.com/review/{domain}",
-                    "languages": [], "domain": "de.trustpilot.com"},
+        "seoData": {
+            "locale": "de-DE",
+            "canonicalUrl": f"https://de.trustpilot.com/review/{domain}",
+            "languages": [],
+            "domain": "de.trustpilot.com",
+        },
         "showAdvertisement": False,
         "showProductReviews": False,
         "noIndex": False,
@@ -273,8 +339,7 @@ def _paragraphs(text: str) -> str:
     return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n"))
 
 
-def forum_rss(items: Sequence[dict], *, site: str, category: str, category_path: str,
-              built: datetime) -> str:
+def forum_rss(items: Sequence[dict], *, site: str, category: str, category_path: str, built: datetime) -> str:
     """A Discourse category feed (RSS 2.0 with dc:creator and discourse: flags)."""
     out = [
         '<?xml version="1.0" encoding="UTF-8" ?>',
@@ -286,7 +351,7 @@ def forum_rss(items: Sequence[dict], *, site: str, category: str, category_path:
         f"    <description>Themen in der Kategorie {escape(category)}</description>",
         "    <language>de</language>",
         f'    <atom:link href="https://{site}{category_path}.rss" rel="self" type="application/rss+xml" />',
-        f"    <lastBuildDate>{format_datetime(built.astimezone(timezone.utc))}</lastBuildDate>",
+        f"    <lastBuildDate>{format_datetime(built.astimezone(UTC))}</lastBuildDate>",
     ]
     for it in items:
         link = f"https://{site}/t/{it['slug']}/{it['external_id']}"
@@ -297,7 +362,7 @@ def forum_rss(items: Sequence[dict], *, site: str, category: str, category_path:
             f"        <category>{escape(category)}</category>",
             f"        <description>{_cdata(_paragraphs(it['text']))}</description>",
             f"        <link>{link}</link>",
-            f"        <pubDate>{format_datetime(it['published'].astimezone(timezone.utc))}</pubDate>",
+            f"        <pubDate>{format_datetime(it['published'].astimezone(UTC))}</pubDate>",
             "        <discourse:topicPinned>No</discourse:topicPinned>",
             "        <discourse:topicClosed>No</discourse:topicClosed>",
             "        <discourse:topicArchived>No</discourse:topicArchived>",
@@ -310,7 +375,7 @@ def forum_rss(items: Sequence[dict], *, site: str, category: str, category_path:
 
 
 def _atom_time(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _bold(text: str, term: str) -> str:
@@ -331,8 +396,10 @@ def google_alerts_atom(items: Sequence[dict], *, term: str, feed_path: str, upda
     ]
     for it in items:
         target = f"https://{it['site']}/{it['slug']}"
-        link = (f"https://www.google.com/url?rct=j&amp;sa=t&amp;url={escape(target)}&amp;ct=ga"
-                f"&amp;cd={it['cd']}&amp;usg={it['usg']}")
+        link = (
+            f"https://www.google.com/url?rct=j&amp;sa=t&amp;url={escape(target)}&amp;ct=ga"
+            f"&amp;cd={it['cd']}&amp;usg={it['usg']}"
+        )
         out.append(
             f"<entry><id>tag:google.com,2013:googlealerts/feed:{it['external_id']}</id>"
             f'<title type="html">{escape(_bold(it["title"], term))}</title>'

@@ -56,17 +56,54 @@ SOURCE_SHARE = {"appstore": 0.31, "google_play": 0.30, "trustpilot": 0.29, "foru
 ENGLISH_SHARE = {"appstore": 0.12, "google_play": 0.0, "trustpilot": 0.25, "forum": 0.0}
 # Monday .. Sunday: Monday brings the weekend's delivery trouble, Sunday is quiet.
 WEEKDAY = (1.3, 1.12, 1.0, 0.97, 0.92, 0.82, 0.72)
-HOURS = (1, 0.5, 0.3, 0.2, 0.2, 0.4, 1.2, 2.5, 3.5, 3.8, 3.6, 3.5,
-         4.2, 4.0, 3.4, 3.3, 3.6, 4.2, 5.0, 5.8, 6.2, 5.5, 4.0, 2.2)
-TOPICS = ("delivery", "customer_service", "price", "quality", "refunds", "app_website",
-          "waiting_time", "billing", "cancellation", "staff_friendliness")
+HOURS = (
+    1,
+    0.5,
+    0.3,
+    0.2,
+    0.2,
+    0.4,
+    1.2,
+    2.5,
+    3.5,
+    3.8,
+    3.6,
+    3.5,
+    4.2,
+    4.0,
+    3.4,
+    3.3,
+    3.6,
+    4.2,
+    5.0,
+    5.8,
+    6.2,
+    5.5,
+    4.0,
+    2.2,
+)
+TOPICS = (
+    "delivery",
+    "customer_service",
+    "price",
+    "quality",
+    "refunds",
+    "app_website",
+    "waiting_time",
+    "billing",
+    "cancellation",
+    "staff_friendliness",
+)
 TOPIC_WEIGHT = (22, 13, 10, 12, 8, 11, 6, 6, 4, 8)
 TONE = {"pos": 0.47, "neu": 0.15, "neg": 0.30, "mixed": 0.08}
 
 # Extra mentions per incident day: (stuck parcels, locker codes, churn-only, praise).
 # The locker-code trouble starts small and takes off on the last day (the code SMS broke).
-INCIDENT = {date(2026, 11, 19): (10, 1, 1, 2), date(2026, 11, 20): (22, 3, 2, 2),
-            date(2026, 11, 21): (19, 12, 2, 2)}
+INCIDENT = {
+    date(2026, 11, 19): (10, 1, 1, 2),
+    date(2026, 11, 20): (22, 3, 2, 2),
+    date(2026, 11, 21): (19, 12, 2, 2),
+}
 
 
 @dataclass
@@ -120,27 +157,44 @@ class Generator:
         last = self.pick(texts.LAST_NAMES_EN if lang == "en" else texts.LAST_NAMES_DE)
         if source == "google_play":
             style = r.choices(["full", "first", "joined"], weights=[8, 1, 1])[0]
-            return {"full": f"{first} {last}", "first": f"{first} {last[0]}.",
-                    "joined": f"{first.lower()}{last.lower()}{r.randrange(10, 99)}"}[style]
+            return {
+                "full": f"{first} {last}",
+                "first": f"{first} {last[0]}.",
+                "joined": f"{first.lower()}{last.lower()}{r.randrange(10, 99)}",
+            }[style]
         if source == "trustpilot":
             style = r.choices(["full", "initial", "abbrev", "upper"], weights=[6, 3, 2, 1])[0]
-            return {"full": f"{first} {last}", "initial": f"{first} {last[0]}.",
-                    "abbrev": f"{first[0]}. {last}", "upper": f"{first.upper()} {last.upper()}"}[style]
+            return {
+                "full": f"{first} {last}",
+                "initial": f"{first} {last[0]}.",
+                "abbrev": f"{first[0]}. {last}",
+                "upper": f"{first.upper()} {last.upper()}",
+            }[style]
         if source == "forum":
             word = self.pick(texts.NICK_WORDS_DE)
             style = r.choices(["nick", "city", "short"], weights=[4, 3, 3])[0]
-            return {"nick": f"{word}{r.randrange(1, 999)}",
-                    "city": f"{first.lower()}_{self.pick(texts.CITIES_DE).lower()}",
-                    "short": f"{first[:4].lower()}{last[0].lower()}{r.randrange(70, 100)}"}[style]
+            return {
+                "nick": f"{word}{r.randrange(1, 999)}",
+                "city": f"{first.lower()}_{self.pick(texts.CITIES_DE).lower()}",
+                "short": f"{first[:4].lower()}{last[0].lower()}{r.randrange(70, 100)}",
+            }[style]
         style = r.choices(["nickyear", "nick", "name", "city"], weights=[3, 3, 3, 2])[0]
-        return {"nickyear": f"{first}{r.randrange(70, 100) if r.random() < .5 else r.randrange(1, 30)}",
-                "nick": f"{self.pick(texts.NICK_WORDS_DE) if lang == 'de' else first + 'y'}{r.randrange(1, 9999)}",
-                "name": f"{first} {last[0]}.",
-                "city": f"{first} aus {self.pick(texts.CITIES_DE)}" if lang == "de" else f"{first} in {self.pick(texts.CITIES_DE)}"}[style]
+        return {
+            "nickyear": f"{first}{r.randrange(70, 100) if r.random() < 0.5 else r.randrange(1, 30)}",
+            "nick": f"{self.pick(texts.NICK_WORDS_DE) if lang == 'de' else first + 'y'}{r.randrange(1, 9999)}",
+            "name": f"{first} {last[0]}.",
+            "city": f"{first} aus {self.pick(texts.CITIES_DE)}"
+            if lang == "de"
+            else f"{first} in {self.pick(texts.CITIES_DE)}",
+        }[style]
 
     def rating(self, tone: str) -> int:
-        weights = {"pos": [0, 0, 0, 35, 65], "neu": [0, 10, 70, 20, 0], "neg": [65, 35, 0, 0, 0],
-                   "mixed": [0, 20, 60, 20, 0]}[tone]
+        weights = {
+            "pos": [0, 0, 0, 35, 65],
+            "neu": [0, 10, 70, 20, 0],
+            "neg": [65, 35, 0, 0, 0],
+            "mixed": [0, 20, 60, 20, 0],
+        }[tone]
         return self.rng.choices([1, 2, 3, 4, 5], weights=weights)[0]
 
     # ------------------------------------------------------------------ texts
@@ -165,8 +219,9 @@ class Generator:
                 return text
         raise RuntimeError("could not draw a distinct review text; add sentences to texts.py")
 
-    def compose(self, lang: str, tone: str, topic: str, *, max_chars: int | None = None,
-                wordy: bool = False) -> str:
+    def compose(
+        self, lang: str, tone: str, topic: str, *, max_chars: int | None = None, wordy: bool = False
+    ) -> str:
         """A review of 1 to 7 sentences; ``wordy`` sources (Trustpilot) get more long ones."""
         r = self.rng
         sizes = ["short", "medium", "long"]
@@ -219,7 +274,12 @@ class Generator:
         """Short stock titles; on Trustpilot often the first sentence, as people write there."""
         bucket = "neu" if tone == "mixed" else tone
         first = text.split("\n")[0].split(". ")[0].rstrip(".!:")
-        if source == "trustpilot" and self.rng.random() < 0.4 and len(first) <= 60 and not first.endswith("?"):
+        if (
+            source == "trustpilot"
+            and self.rng.random() < 0.4
+            and len(first) <= 60
+            and not first.endswith("?")
+        ):
             return first
         return self.pick(texts.TITLES[lang][bucket])
 
@@ -240,8 +300,9 @@ class Generator:
         if src == "forum" and tone == "pos":
             tone = self.rng.choice(["neu", "neg", "pos"])
         topic = self.rng.choices(TOPICS, weights=weights)[0]
-        text = self.compose(lang, tone, topic, max_chars=500 if src == "google_play" else None,
-                            wordy=src == "trustpilot")
+        text = self.compose(
+            lang, tone, topic, max_chars=500 if src == "google_play" else None, wordy=src == "trustpilot"
+        )
         m = Mention(src, self.when(day), lang, "regular", text, rating=self.rating(tone))
         m.extra["tone"] = tone
         if src == "forum":
@@ -262,9 +323,11 @@ class Generator:
         def build(attempt: int) -> str:
             parts = []
             if r.random() < 0.35 or attempt > 20:
-                parts.append(self.pick(texts.OPENERS[lang]["neg" if r.random() < .5 else "any"]))
+                parts.append(self.pick(texts.OPENERS[lang]["neg" if r.random() < 0.5 else "any"]))
             if kind == "churn":
-                parts.append(self.sentence(r.choice(["customer_service", "delivery", "waiting_time"]), lang, "neg"))
+                parts.append(
+                    self.sentence(r.choice(["customer_service", "delivery", "waiting_time"]), lang, "neg")
+                )
             elif kind == "highlight":
                 parts.append(self.pick(texts.HIGHLIGHTS[lang]))
             else:
@@ -273,8 +336,12 @@ class Generator:
                 if r.random() < 0.25:
                     parts.append(self.pick([s for s in pool[lang] if s != first]))
                 if kind == "hub" and r.random() < 0.3:  # what it is like to ask about it
-                    parts.append(self.pick(texts.SENTENCES["customer_service"][lang]["neg"]
-                                           + texts.SENTENCES["waiting_time"][lang]["neg"][:2]))
+                    parts.append(
+                        self.pick(
+                            texts.SENTENCES["customer_service"][lang]["neg"]
+                            + texts.SENTENCES["waiting_time"][lang]["neg"][:2]
+                        )
+                    )
             if kind == "churn" or (kind == "hub" and r.random() < 0.15):
                 parts.append(self.pick(texts.CHURN[lang]))
             if kind == "highlight":
@@ -299,14 +366,29 @@ class Generator:
 
     def repeat_poster(self) -> None:
         spec = texts.REPEAT_POSTER
-        slots = [(date(2026, 11, 19), 20), (date(2026, 11, 19), 22), (date(2026, 11, 20), 7),
-                 (date(2026, 11, 20), 12), (date(2026, 11, 20), 18), (date(2026, 11, 20), 23),
-                 (date(2026, 11, 21), 8), (date(2026, 11, 21), 13), (date(2026, 11, 21), 21)]
+        slots = [
+            (date(2026, 11, 19), 20),
+            (date(2026, 11, 19), 22),
+            (date(2026, 11, 20), 7),
+            (date(2026, 11, 20), 12),
+            (date(2026, 11, 20), 18),
+            (date(2026, 11, 20), 23),
+            (date(2026, 11, 21), 8),
+            (date(2026, 11, 21), 13),
+            (date(2026, 11, 21), 21),
+        ]
         self.authors_used.add(spec["author"])
         for (day, hour), text in zip(slots, spec["texts"]):
             local = datetime.combine(day, time(hour, self.rng.randrange(60), self.rng.randrange(60)), TZ)
-            m = Mention("forum", local.astimezone(ZoneInfo("UTC")), spec["lang"], "repeat", text,
-                        author=spec["author"], title=spec["title"])
+            m = Mention(
+                "forum",
+                local.astimezone(ZoneInfo("UTC")),
+                spec["lang"],
+                "repeat",
+                text,
+                author=spec["author"],
+                title=spec["title"],
+            )
             m.extra["tone"] = "neg"
             self.mentions.append(m)
 
@@ -318,8 +400,9 @@ class Generator:
 
     def news(self) -> None:
         for day, lang, site, title, snippet in texts.NEWS:
-            m = Mention("alerts", self.when(date.fromisoformat(day)), lang, "news", snippet,
-                        title=title, author="")
+            m = Mention(
+                "alerts", self.when(date.fromisoformat(day)), lang, "news", snippet, title=title, author=""
+            )
             m.extra["site"] = site
             self.mentions.append(m)
 
@@ -372,29 +455,47 @@ def assign_ids(mentions: list[Mention], rng: random.Random) -> None:
         e = m.extra
         if m.source == "appstore":
             apple_id += rng.randrange(4_000, 40_000)
-            e.update(external_id=str(apple_id), author_id=str(rng.randrange(10**8, 2 * 10**9)),
-                     app_version=_app_version(m.published), votes=rng.choice([0, 0, 0, 0, 1, 2, 5]))
+            e.update(
+                external_id=str(apple_id),
+                author_id=str(rng.randrange(10**8, 2 * 10**9)),
+                app_version=_app_version(m.published),
+                votes=rng.choice([0, 0, 0, 0, 1, 2, 5]),
+            )
         elif m.source == "google_play":
-            e.update(external_id="gp:AOqpTO" + _token(rng, 60), author_id=str(rng.randrange(10**20, 10**21)),
-                     avatar=_token(rng, 30), banner=_token(rng, 45), nanos=rng.randrange(1000) * 10**6,
-                     app_version=_app_version(m.published), votes=rng.choice([0, 0, 0, 1, 3, 12]))
+            e.update(
+                external_id="gp:AOqpTO" + _token(rng, 60),
+                author_id=str(rng.randrange(10**20, 10**21)),
+                avatar=_token(rng, 30),
+                banner=_token(rng, 45),
+                nanos=rng.randrange(1000) * 10**6,
+                app_version=_app_version(m.published),
+                votes=rng.choice([0, 0, 0, 1, 3, 12]),
+            )
             if m.extra.get("tone") in ("neg", "pos") and rng.random() < 0.18:
                 pool = texts.DEVELOPER_REPLIES["de"]
                 text = pool[2] if m.extra["tone"] == "pos" else rng.choice(pool[:2])
                 at = m.published + timedelta(hours=rng.randrange(3, 40))
                 e["reply"] = {"text": text, "at": at, "nanos": rng.randrange(1000) * 10**6}
         elif m.source == "trustpilot":
-            e.update(external_id=_object_id(m.published, rng), author_id=rng.randbytes(12).hex(),
-                     verified=rng.random() < 0.4, votes=rng.choice([0, 0, 0, 1, 2]),
-                     author_reviews=rng.choice([1, 1, 1, 2, 3, 4, 7, 12]),
-                     country=("GB" if m.lang == "en" else rng.choice(["DE"] * 8 + ["AT", "CH"])))
+            e.update(
+                external_id=_object_id(m.published, rng),
+                author_id=rng.randbytes(12).hex(),
+                verified=rng.random() < 0.4,
+                votes=rng.choice([0, 0, 0, 1, 2]),
+                author_reviews=rng.choice([1, 1, 1, 2, 3, 4, 7, 12]),
+                country=("GB" if m.lang == "en" else rng.choice(["DE"] * 8 + ["AT", "CH"])),
+            )
         elif m.source == "forum":
             forum_topic += rng.randrange(3, 40)
             slug = _slug(m.title or "")
             e.update(external_id=str(forum_topic), slug=slug)
         elif m.source == "alerts":
-            e.update(external_id=str(rng.randrange(10**18, 10**19)), slug=_slug(m.title or "") + ".html",
-                     cd="CAIyH" + _token(rng, 15), usg="AOvVaw" + _token(rng, 18))
+            e.update(
+                external_id=str(rng.randrange(10**18, 10**19)),
+                slug=_slug(m.title or "") + ".html",
+                cd="CAIyH" + _token(rng, 15),
+                usg="AOvVaw" + _token(rng, 18),
+            )
 
 
 def _app_version(dt: datetime) -> str:
@@ -413,12 +514,19 @@ def _slug(title: str) -> str:
 
 
 def _fields(m: Mention) -> dict:
-    return {"author": m.author, "title": m.title or "", "text": m.text, "rating": m.rating,
-            "published": m.published, "lang": m.lang, **m.extra}
+    return {
+        "author": m.author,
+        "title": m.title or "",
+        "text": m.text,
+        "rating": m.rating,
+        "published": m.published,
+        "lang": m.lang,
+        **m.extra,
+    }
 
 
 def _chunks(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def write_snapshots(mentions: list[Mention], out: Path, rng: random.Random) -> dict:
@@ -427,10 +535,12 @@ def write_snapshots(mentions: list[Mention], out: Path, rng: random.Random) -> d
         shutil.rmtree(out)
     crawled_at = datetime.combine(END + timedelta(days=1), time(6, 30), TZ)
     newest_first = sorted(mentions, key=lambda m: m.published, reverse=True)
-    by_source = {s: [m for m in newest_first if m.source == s]
-                 for s in ("appstore", "google_play", "trustpilot", "forum", "alerts")}
+    by_source = {
+        s: [m for m in newest_first if m.source == s]
+        for s in ("appstore", "google_play", "trustpilot", "forum", "alerts")
+    }
     # Apple's feed stops after 10 pages: older App Store reviews are out of reach, as in life.
-    by_source["appstore"] = by_source["appstore"][:APPSTORE_PAGE * APPSTORE_MAX_PAGES]
+    by_source["appstore"] = by_source["appstore"][: APPSTORE_PAGE * APPSTORE_MAX_PAGES]
     served = [m for s in by_source.values() for m in s]
     routes: dict[str, dict] = {}
 
@@ -444,11 +554,22 @@ def write_snapshots(mentions: list[Mention], out: Path, rng: random.Random) -> d
     apple = _chunks(by_source["appstore"], APPSTORE_PAGE)
     last = len(apple)
     pages = apple + ([[]] if last < APPSTORE_MAX_PAGES else [])
-    routes["appstore"] = {"pages": [
-        put(f"appstore/customerreviews-page-{n:02d}.json",
-            formats.appstore_page([_fields(m) for m in page], page=n, last_page=last, country=COUNTRY,
-                                  app_id=APP_ID, updated=crawled_at))
-        for n, page in enumerate(pages, 1)]}
+    routes["appstore"] = {
+        "pages": [
+            put(
+                f"appstore/customerreviews-page-{n:02d}.json",
+                formats.appstore_page(
+                    [_fields(m) for m in page],
+                    page=n,
+                    last_page=last,
+                    country=COUNTRY,
+                    app_id=APP_ID,
+                    updated=crawled_at,
+                ),
+            )
+            for n, page in enumerate(pages, 1)
+        ]
+    }
 
     # Google Play: 100 a page, each page names the token of the next one.
     play = _chunks(by_source["google_play"], PLAY_PAGE)
@@ -456,8 +577,10 @@ def write_snapshots(mentions: list[Mention], out: Path, rng: random.Random) -> d
     play_files = {}
     for n, page in enumerate(play):
         nxt = tokens[n] if n + 1 < len(play) else None
-        rel = put(f"google_play/batchexecute-page-{n + 1}.txt",
-                  formats.play_page([_fields(m) for m in page], next_token=nxt))
+        rel = put(
+            f"google_play/batchexecute-page-{n + 1}.txt",
+            formats.play_page([_fields(m) for m in page], next_token=nxt),
+        )
         play_files["" if n == 0 else tokens[n - 1]] = rel
     routes["google_play"] = {"by_token": play_files}
 
@@ -466,28 +589,68 @@ def write_snapshots(mentions: list[Mention], out: Path, rng: random.Random) -> d
     tp_pages = _chunks(tp, TP_PAGE)
     stars = Counter(m.rating for m in tp)
     business = _trustpilot_business(len(tp), stars)
-    stats = {"hasMultipleLanguages": True,
-             "reviewLanguages": [{"isoCode": lang, "reviewCount": n, "displayName": name}
-                                 for lang, n, name in (("de", sum(m.lang == "de" for m in tp), "Deutsch"),
-                                                       ("en", sum(m.lang == "en" for m in tp), "Englisch"))],
-             "ratings": {"total": len(tp), "one": stars[1], "two": stars[2], "three": stars[3],
-                         "four": stars[4], "five": stars[5]}}
-    routes["trustpilot"] = {"pages": [
-        put(f"trustpilot/review-page-{n:02d}.html",
-            formats.trustpilot_page([_fields(m) for m in page], page=n, total_pages=len(tp_pages), total=len(tp),
-                                    domain=TP_DOMAIN, business=business, stats=stats))
-        for n, page in enumerate(tp_pages, 1)]}
+    stats = {
+        "hasMultipleLanguages": True,
+        "reviewLanguages": [
+            {"isoCode": lang, "reviewCount": n, "displayName": name}
+            for lang, n, name in (
+                ("de", sum(m.lang == "de" for m in tp), "Deutsch"),
+                ("en", sum(m.lang == "en" for m in tp), "Englisch"),
+            )
+        ],
+        "ratings": {
+            "total": len(tp),
+            "one": stars[1],
+            "two": stars[2],
+            "three": stars[3],
+            "four": stars[4],
+            "five": stars[5],
+        },
+    }
+    routes["trustpilot"] = {
+        "pages": [
+            put(
+                f"trustpilot/review-page-{n:02d}.html",
+                formats.trustpilot_page(
+                    [_fields(m) for m in page],
+                    page=n,
+                    total_pages=len(tp_pages),
+                    total=len(tp),
+                    domain=TP_DOMAIN,
+                    business=business,
+                    stats=stats,
+                ),
+            )
+            for n, page in enumerate(tp_pages, 1)
+        ]
+    }
 
     routes["feeds"] = [
-        {"path": FORUM_PATH, "file": put(
-            "feeds/forum-onlineshops.rss",
-            formats.forum_rss([_fields(m) for m in by_source["forum"]], site=FORUM_SITE,
-                              category="Onlineshops & Paketdienste", category_path=FORUM_PATH[:-4],
-                              built=crawled_at))},
-        {"path": ALERTS_PATH, "file": put(
-            "feeds/google-alert-paketwerk.atom",
-            formats.google_alerts_atom([_fields(m) for m in by_source["alerts"]], term=texts.BRAND,
-                                       feed_path=ALERTS_PATH, updated=crawled_at))},
+        {
+            "path": FORUM_PATH,
+            "file": put(
+                "feeds/forum-onlineshops.rss",
+                formats.forum_rss(
+                    [_fields(m) for m in by_source["forum"]],
+                    site=FORUM_SITE,
+                    category="Onlineshops & Paketdienste",
+                    category_path=FORUM_PATH[:-4],
+                    built=crawled_at,
+                ),
+            ),
+        },
+        {
+            "path": ALERTS_PATH,
+            "file": put(
+                "feeds/google-alert-paketwerk.atom",
+                formats.google_alerts_atom(
+                    [_fields(m) for m in by_source["alerts"]],
+                    term=texts.BRAND,
+                    feed_path=ALERTS_PATH,
+                    updated=crawled_at,
+                ),
+            ),
+        },
     ]
 
     manifest = {
@@ -516,14 +679,25 @@ def _trustpilot_business(total: int, stars: Counter) -> dict:
         "websiteTitle": TP_DOMAIN,
         "profileImageUrl": "",
         "stars": round(mean * 2) / 2,
-        "categories": [{"id": "online_marketplace", "name": "Online-Marktplatz", "rank": "12",
-                        "cardinality": "412", "isPrimary": True}],
+        "categories": [
+            {
+                "id": "online_marketplace",
+                "name": "Online-Marktplatz",
+                "rank": "12",
+                "cardinality": "412",
+                "isPrimary": True,
+            }
+        ],
         "isClaimed": True,
         "isClosed": False,
         "isTemporarilyClosed": False,
         "locationsCount": 0,
         "isCollectingReviews": True,
-        "verification": {"verifiedByGoogle": False, "verifiedPaymentMethod": True, "verifiedUserIdentity": True},
+        "verification": {
+            "verifiedByGoogle": False,
+            "verifiedPaymentMethod": True,
+            "verifiedUserIdentity": True,
+        },
         "hasCollectedIncentivisedReviews": False,
         "consumerAlert": None,
         "consumerAlerts": [],
@@ -533,16 +707,22 @@ def _trustpilot_business(total: int, stars: Counter) -> dict:
 
 def summary(mentions: list[Mention]) -> dict:
     """Counts the tests compare the parsed snapshots against."""
-    per_day = Counter(m.published.astimezone(TZ).date().isoformat() for m in mentions
-                      if m.kind not in ("offbrand",))
+    per_day = Counter(
+        m.published.astimezone(TZ).date().isoformat() for m in mentions if m.kind not in ("offbrand",)
+    )
     return {
         "total": len(mentions),
         "by_source": dict(sorted(Counter(m.source for m in mentions).items())),
         "by_kind": dict(sorted(Counter(m.kind for m in mentions).items())),
         "by_lang": dict(sorted(Counter(m.lang for m in mentions).items())),
         "per_day": dict(sorted(per_day.items())),
-        "incident_authors": len({m.author for m in mentions if m.kind == "hub"
-                                 and m.published.astimezone(TZ).date() >= INCIDENT_START}),
+        "incident_authors": len(
+            {
+                m.author
+                for m in mentions
+                if m.kind == "hub" and m.published.astimezone(TZ).date() >= INCIDENT_START
+            }
+        ),
     }
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from crawler.localserver import FixtureServer, Hit, Route
-
 from monitor.core.config import ConfigError, Watchlist, load_watchlist
 
 PACKAGE = Path(__file__).parent
@@ -50,7 +50,8 @@ def prepare_directory(directory: Path, server_url: str) -> Path:
     if target.exists() and not target.read_text(encoding="utf-8").startswith(MARKER):
         raise DemoError(
             f"{target} exists and is not the demo's watchlist; run the demo in another folder "
-            "(brandpulse demo DIR) so that your own configuration and archive stay untouched")
+            "(brandpulse demo DIR) so that your own configuration and archive stay untouched"
+        )
     text = WATCHLIST.read_text(encoding="utf-8")
     if PLACEHOLDER not in text:
         raise DemoError(f"{WATCHLIST} lost its {PLACEHOLDER} placeholders; reinstall brandpulse")
@@ -150,12 +151,26 @@ def _stage(module: str, name: str) -> Any:
 
 @contextmanager
 def _progress() -> Iterator[Any]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from monitor.cli.support import err_console
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console, transient=False) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    ) as progress:
         yield progress
 
 
@@ -197,8 +212,8 @@ def _recorded(archive: Any, job: str) -> Iterator[None]:
 
 def run_demo_steps(directory: Path, *, snapshots: Path = SNAPSHOTS) -> Path:
     """All stages, in order; returns the digest HTML path."""
-    from monitor.core.archive import Archive
     from monitor.cli.support import err_console
+    from monitor.core.archive import Archive
 
     manifest = load_manifest(snapshots)
     run_enrich = _stage("monitor.enrich.run", "run_enrich")
@@ -209,8 +224,9 @@ def run_demo_steps(directory: Path, *, snapshots: Path = SNAPSHOTS) -> Path:
         path = prepare_directory(directory, server.url)
         wl = load_demo_watchlist(path)
         server.routes.update(build_routes(wl, manifest, snapshots))
-        err_console.print(f"[bold]brandpulse demo[/] in {directory} — snapshots served on {server.url}",
-                          highlight=False)
+        err_console.print(
+            f"[bold]brandpulse demo[/] in {directory} — snapshots served on {server.url}", highlight=False
+        )
         with _progress() as progress:
             outcomes = crawl(wl, progress)
             report_crawl(outcomes)
@@ -232,10 +248,17 @@ def run_demo_steps(directory: Path, *, snapshots: Path = SNAPSHOTS) -> Path:
     err_console.print(
         f"enrich: {stats.enriched} mention(s) in {stats.elapsed_s:.1f}s "
         f"({stats.texts_classified} texts through {stats.model_version}, {stats.cache_hits} from the cache"
-        f"{f', {stats.failed} failed' if stats.failed else ''})", highlight=False)
-    err_console.print(f"detect: {len(changes)} alert change(s) on {DEMO_DAY}" + "".join(
-        f"\n  {getattr(c, 'change', '')} {getattr(c, 'kind', '')} {getattr(c, 'topic', '') or ''}".rstrip()
-        for c in changes), highlight=False)
+        f"{f', {stats.failed} failed' if stats.failed else ''})",
+        highlight=False,
+    )
+    err_console.print(
+        f"detect: {len(changes)} alert change(s) on {DEMO_DAY}"
+        + "".join(
+            f"\n  {getattr(c, 'change', '')} {getattr(c, 'kind', '')} {getattr(c, 'topic', '') or ''}".rstrip()
+            for c in changes
+        ),
+        highlight=False,
+    )
     if not results:
         raise DemoError("the digest stage produced no digest")
     return Path(results[0].html_path)
@@ -250,7 +273,9 @@ def report_crawl(outcomes: list[Any]) -> None:
         err_console.print(
             f"  [{colour}]{o.status:7}[/] {o.source_key}: {o.items_new} new, {o.items_seen} seen, "
             f"{o.items_irrelevant} off-brand, {o.parse_errors} parse / {o.http_errors} HTTP errors",
-            highlight=False, soft_wrap=True)
+            highlight=False,
+            soft_wrap=True,
+        )
     if outcomes and all(o.status != "ok" for o in outcomes):
         detail = "; ".join(f"{o.source_key}: {o.message}" for o in outcomes if o.message)
         raise DemoError(f"every demo source failed to crawl: {detail[:800]}")

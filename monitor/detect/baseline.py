@@ -17,9 +17,9 @@ seven day-of-week levels, so sparse series fall back to weekday/weekend or a fla
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
 
 import numpy as np
 import statsmodels.api as sm
@@ -193,6 +193,13 @@ def expect(
     variance = mean + alpha * mean * mean + mean * mean * var_eta
     model = terms + ("+trend" if trend else "")
     return Expectation(
-        mean, variance, phi, alpha, _upper_tail(observed, mean, variance), model, n, outliers,
+        mean,
+        variance,
+        phi,
+        alpha,
+        _upper_tail(observed, mean, variance),
+        model,
+        n,
+        outliers,
         alpha_raw,
     )

@@ -19,28 +19,56 @@ the baseline test in ``monitor.detect.run``.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 #: Built-in cues, as regular expressions over casefolded text (German and English).
 #: Stems, so that inflections match (kündige, gekündigt, Kündigung, Kündigungsfrist).
 CANCEL_CUES: dict[str, list[str]] = {
     "de": [
         # not "angekündigt" / "Ankündigung" (announced), which share the stem
-        r"(?<!an)(?<!ange)k[üu]ndig", r"vertrag(?:s|e|es)?\b", r"vertragslaufzeit",
-        r"mindestlaufzeit", r"\babo\b", r"\babonnement", r"abo (?:beenden|k[üu]ndigen)",
-        r"storn(?:o|ier)", r"widerruf", r"konto (?:l[öo]schen|schlie[ßs]en)",
+        r"(?<!an)(?<!ange)k[üu]ndig",
+        r"vertrag(?:s|e|es)?\b",
+        r"vertragslaufzeit",
+        r"mindestlaufzeit",
+        r"\babo\b",
+        r"\babonnement",
+        r"abo (?:beenden|k[üu]ndigen)",
+        r"storn(?:o|ier)",
+        r"widerruf",
+        r"konto (?:l[öo]schen|schlie[ßs]en)",
     ],
     "en": [
-        r"\bcancel", r"\bunsubscrib", r"\bcontract", r"terminat(?:e|ion)",
-        r"close my account", r"delete my account", r"\bsubscription",
+        r"\bcancel",
+        r"\bunsubscrib",
+        r"\bcontract",
+        r"terminat(?:e|ion)",
+        r"close my account",
+        r"delete my account",
+        r"\bsubscription",
     ],
 }
 SWITCH_CUES: dict[str, list[str]] = {
-    "de": [r"wechs(?:el|le|elt|eln)", r"gewechselt", r"umsteig", r"umgestiegen", r"gehe zu",
-           r"ab jetzt (?:nur noch|bei)", r"lieber (?:zu|bei)", r"ab sofort (?:nur noch|bei)",
-           r"nie wieder"],
-    "en": [r"\bswitch", r"\bmoving to", r"\bmove to", r"\bgoing (?:back )?to", r"\bleav(?:e|ing) for",
-           r"\bwent with", r"\bchanging to", r"never again"],
+    "de": [
+        r"wechs(?:el|le|elt|eln)",
+        r"gewechselt",
+        r"umsteig",
+        r"umgestiegen",
+        r"gehe zu",
+        r"ab jetzt (?:nur noch|bei)",
+        r"lieber (?:zu|bei)",
+        r"ab sofort (?:nur noch|bei)",
+        r"nie wieder",
+    ],
+    "en": [
+        r"\bswitch",
+        r"\bmoving to",
+        r"\bmove to",
+        r"\bgoing (?:back )?to",
+        r"\bleav(?:e|ing) for",
+        r"\bwent with",
+        r"\bchanging to",
+        r"never again",
+    ],
 }
 
 _CANCEL = re.compile("|".join(p for ps in CANCEL_CUES.values() for p in ps))
@@ -71,7 +99,7 @@ class ChurnMatcher:
         return re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
 
     def reason(self, text: str | None, *, topic_match: bool = False) -> str | None:
-        """"cancellation", "switch to <competitor>", or None.
+        """ "cancellation", "switch to <competitor>", or None.
 
         ``topic_match``: enrichment matched the watchlist's own ``churn`` topic (used when
         the built-in cues are replaced)."""

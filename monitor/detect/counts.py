@@ -21,10 +21,9 @@ Everything is loaded once per window range into pandas frames, so that replaying
 from __future__ import annotations
 
 import sqlite3
-
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -118,9 +117,7 @@ class Events:
         if self._groups is None:  # split once: replays ask for every series every day
             groups = {(b, TOTAL): g for b, g in self.mentions.groupby("brand", sort=False)}
             if len(self.topics):
-                groups.update(
-                    {k: g for k, g in self.topics.groupby(["brand", "topic"], sort=False)}
-                )
+                groups.update({k: g for k, g in self.topics.groupby(["brand", "topic"], sort=False)})
             self._groups = groups
         empty = self.mentions if name == TOTAL else self.topics
         return self._groups.get((brand, name), empty.iloc[0:0])
@@ -224,8 +221,22 @@ def _topic_membership(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
         base = pd.DataFrame(columns=["mention_id", "topic", "clause_neg", "negative", "sentence"])
     else:
         base = _hits_per_topic(t, m)
-    keep = ["id", "brand", "source", "author_key", "lang", "day", "ts", "published_at",
-            "prob_negative", "enriched", "url", "text", "title", "rating"]
+    keep = [
+        "id",
+        "brand",
+        "source",
+        "author_key",
+        "lang",
+        "day",
+        "ts",
+        "published_at",
+        "prob_negative",
+        "enriched",
+        "url",
+        "text",
+        "title",
+        "rating",
+    ]
     joined = base.merge(m[keep].rename(columns={"id": "mention_id"}), on="mention_id", how="inner")
     joined["negative"] = joined["negative"].astype(bool)
     joined["via_mention"] = joined["negative"] & ~joined["clause_neg"].astype(bool)
@@ -233,8 +244,7 @@ def _topic_membership(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
 
 
 def _hits_per_topic(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
-    t = t.merge(m[["id", "m_complaint"]].rename(columns={"id": "mention_id"}), on="mention_id",
-                how="inner")
+    t = t.merge(m[["id", "m_complaint"]].rename(columns={"id": "mention_id"}), on="mention_id", how="inner")
     negated = t["negated"].fillna(0).astype(bool)
     t = t.assign(clause_neg=t["sentiment"].eq("negative"))
     # Topics the mention complains about in so many words: its verdict belongs to them.
@@ -243,13 +253,16 @@ def _hits_per_topic(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
     elsewhere = (t["mention_id"].map(neg_topics).fillna(0) - own_neg.astype(int)) > 0
     t = t.assign(hit_neg=topic_complaint(t["sentiment"], negated, t["m_complaint"] & ~elsewhere))
     # Prefer a negative clause as the quote, then a complaining one, then the first one.
-    t = t.sort_values(["mention_id", "topic", "clause_neg", "hit_neg"],
-                      ascending=[True, True, False, False])
-    return t.groupby(["mention_id", "topic"], sort=False).agg(
-        clause_neg=("clause_neg", "any"),
-        negative=("hit_neg", "any"),
-        sentence=("sentence", "first"),
-    ).reset_index()
+    t = t.sort_values(["mention_id", "topic", "clause_neg", "hit_neg"], ascending=[True, True, False, False])
+    return (
+        t.groupby(["mention_id", "topic"], sort=False)
+        .agg(
+            clause_neg=("clause_neg", "any"),
+            negative=("hit_neg", "any"),
+            sentence=("sentence", "first"),
+        )
+        .reset_index()
+    )
 
 
 # --------------------------------------------------------------------------- counting

@@ -34,6 +34,7 @@ def pick_examples(rows: pd.DataFrame, *, limit: int = 5) -> list[dict]:
     sources: set[str] = set()
     remaining = [r for _, r in ranked.iterrows()]
     while remaining and len(chosen) < limit:
+
         def novelty(r: pd.Series) -> tuple[int, int]:
             return (r["author_key"] not in authors, r["source"] not in sources)
 

@@ -270,8 +270,14 @@ def record_finding(archive: Archive, f: Finding, *, cooldown_days: int, at: str)
 
 
 def record_quiet_day(
-    archive: Archive, row: dict, day: date, observed: float, expected: float | None, *,
-    cooldown_days: int, at: str,
+    archive: Archive,
+    row: dict,
+    day: date,
+    observed: float,
+    expected: float | None,
+    *,
+    cooldown_days: int,
+    at: str,
 ) -> AlertChange | None:
     """A day on which an active alert's series was not significant: past the peak, and
     resolved once the cool-down has passed. Reported only when the status changes."""

@@ -27,6 +27,9 @@ from statsmodels.stats.multitest import multipletests
 
 from monitor.core.archive import Archive, iso, parse_time, utcnow
 from monitor.core.config import AlertSettings, Brand, Watchlist
+from monitor.detect import lifecycle, themes
+from monitor.detect.baseline import Expectation, expect
+from monitor.detect.churn import ChurnMatcher
 from monitor.detect.counts import (
     TOTAL,
     Events,
@@ -41,9 +44,6 @@ from monitor.detect.counts import (
     rating_averages,
     rolling_window,
 )
-from monitor.detect import lifecycle, themes
-from monitor.detect.baseline import Expectation, expect
-from monitor.detect.churn import ChurnMatcher
 from monitor.detect.examples import pick_examples, quote_of
 from monitor.detect.lifecycle import AlertChange, Finding
 
@@ -123,13 +123,16 @@ def run_detect(
         if len(baseline_days) >= MIN_HISTORY_DAYS:
             series = [TOTAL, *(t for t in topics if t != CHURN_TOPIC)]
             leads = churn_leads(events, wl, brand)
-            changes += _spikes(archive, events, brand, window, baseline_days, series, cfg, at,
-                               leads=leads)
+            changes += _spikes(archive, events, brand, window, baseline_days, series, cfg, at, leads=leads)
             if cfg.emerging_themes and emerging is not None:
                 changes += _themes(archive, events, wl, brand, window, baseline_days, emerging, at)
         else:
-            log.info("%s: %d day(s) of history, %d needed: no spike test yet",
-                     brand.name, len(baseline_days), MIN_HISTORY_DAYS)
+            log.info(
+                "%s: %d day(s) of history, %d needed: no spike test yet",
+                brand.name,
+                len(baseline_days),
+                MIN_HISTORY_DAYS,
+            )
     return changes
 
 
@@ -145,17 +148,27 @@ def _warn_unenriched(events: Events, window: Window) -> None:
     m = in_window(events.mentions, window)
     missing = int((~m["enriched"]).sum())
     if missing:
-        log.warning("%d mention(s) in the window have no sentiment yet: run `brandpulse enrich` "
-                    "first, or they do not count as negative", missing)
+        log.warning(
+            "%d mention(s) in the window have no sentiment yet: run `brandpulse enrich` "
+            "first, or they do not count as negative",
+            missing,
+        )
 
 
 # --------------------------------------------------------------------------- spikes
 
 
 def _test_series(
-    events: Events, brand: str, series: str, window: Window, baseline_days: list[date],
-    cfg: AlertSettings, need_fit: bool, exclude: set[date] = frozenset(),
-    alpha_prior: float | None = None, rows: pd.DataFrame | None = None,
+    events: Events,
+    brand: str,
+    series: str,
+    window: Window,
+    baseline_days: list[date],
+    cfg: AlertSettings,
+    need_fit: bool,
+    exclude: set[date] = frozenset(),
+    alpha_prior: float | None = None,
+    rows: pd.DataFrame | None = None,
 ) -> _Tested:
     """Count the window and, when the floors can be met, test it against the baseline.
 
@@ -179,8 +192,16 @@ def _test_series(
 
 
 def _spikes(
-    archive: Archive, events: Events, brand: Brand, window: Window, baseline_days: list[date],
-    series_names: list[str], cfg: AlertSettings, at: str, *, leads: pd.DataFrame,
+    archive: Archive,
+    events: Events,
+    brand: Brand,
+    window: Window,
+    baseline_days: list[date],
+    series_names: list[str],
+    cfg: AlertSettings,
+    at: str,
+    *,
+    leads: pd.DataFrame,
 ) -> list[AlertChange]:
     """Test the brand total and every topic as one family (Benjamini-Hochberg), and the churn
     leads on their own.
@@ -196,18 +217,37 @@ def _spikes(
     past = lifecycle.incident_days(archive, brand.name, "spike", since=baseline_days[0])
     past_churn = lifecycle.incident_days(archive, brand.name, "churn", since=baseline_days[0])
     # The brand total first: its over-dispersion is the prior for the sparser topics.
-    total = _test_series(events, brand.name, TOTAL, window, baseline_days, cfg, need_fit=True,
-                         exclude=past.get(None, set()))
+    total = _test_series(
+        events, brand.name, TOTAL, window, baseline_days, cfg, need_fit=True, exclude=past.get(None, set())
+    )
     prior = total.expectation.alpha_raw if total.expectation else None
     tested = [total] + [
-        _test_series(events, brand.name, s, window, baseline_days, cfg, need_fit=s in active,
-                     exclude=past.get(s, set()), alpha_prior=prior)
-        for s in series_names if s != TOTAL
+        _test_series(
+            events,
+            brand.name,
+            s,
+            window,
+            baseline_days,
+            cfg,
+            need_fit=s in active,
+            exclude=past.get(s, set()),
+            alpha_prior=prior,
+        )
+        for s in series_names
+        if s != TOTAL
     ]
     qs = list(multipletests([t.p_value for t in tested], method="fdr_bh")[1])
     churn = _test_series(
-        events, brand.name, CHURN, window, baseline_days, cfg, need_fit=CHURN in active,
-        exclude=past_churn.get(None, set()), alpha_prior=prior, rows=leads,
+        events,
+        brand.name,
+        CHURN,
+        window,
+        baseline_days,
+        cfg,
+        need_fit=CHURN in active,
+        exclude=past_churn.get(None, set()),
+        alpha_prior=prior,
+        rows=leads,
     )
     tested.append(churn)
     qs.append(churn.p_value)
@@ -224,16 +264,29 @@ def _spikes(
             and ratio >= cfg.min_ratio
         )
         if significant and t.series == CHURN:
-            f = _churn_finding(brand, t, float(q), ratio, window, cfg, custom=bool(
-                leads.attrs.get("custom")), earlier=active.get(CHURN))
+            f = _churn_finding(
+                brand,
+                t,
+                float(q),
+                ratio,
+                window,
+                cfg,
+                custom=bool(leads.attrs.get("custom")),
+                earlier=active.get(CHURN),
+            )
             change = lifecycle.record_finding(archive, f, cooldown_days=cfg.cooldown_days, at=at)
         elif significant:
             f = _spike_finding(events, brand.name, t, float(q), ratio, window, baseline_days, cfg)
             change = lifecycle.record_finding(archive, f, cooldown_days=cfg.cooldown_days, at=at)
         elif t.series in active:
             change = lifecycle.record_quiet_day(
-                archive, active[t.series], window.day, t.authors,
-                None if exp is None else exp.expected, cooldown_days=cfg.cooldown_days, at=at,
+                archive,
+                active[t.series],
+                window.day,
+                t.authors,
+                None if exp is None else exp.expected,
+                cooldown_days=cfg.cooldown_days,
+                at=at,
             )
         else:
             change = None
@@ -242,9 +295,7 @@ def _spikes(
     return changes
 
 
-def _test_evidence(
-    t: _Tested, ratio: float, q: float, cfg: AlertSettings, counted: pd.DataFrame
-) -> dict:
+def _test_evidence(t: _Tested, ratio: float, q: float, cfg: AlertSettings, counted: pd.DataFrame) -> dict:
     """What every tested alert (topic spike or churn) stores about its test: the numbers a
     reader needs to judge it, with the settings that applied."""
     assert t.expectation is not None
@@ -252,8 +303,7 @@ def _test_evidence(
         "ratio": round(ratio, 3),
         "q_value": q,
         "alpha": cfg.alpha,
-        "floors": {"min_count": cfg.min_count, "min_authors": cfg.min_authors,
-                   "min_ratio": cfg.min_ratio},
+        "floors": {"min_count": cfg.min_count, "min_authors": cfg.min_authors, "min_ratio": cfg.min_ratio},
         "baseline": t.expectation.as_dict(),
         "first_mention_at": counted["published_at"].min() if len(counted) else None,
         "sources": t.sources,
@@ -262,8 +312,14 @@ def _test_evidence(
 
 
 def _spike_finding(
-    events: Events, brand: str, t: _Tested, q: float, ratio: float, window: Window,
-    baseline_days: list[date], cfg: AlertSettings,
+    events: Events,
+    brand: str,
+    t: _Tested,
+    q: float,
+    ratio: float,
+    window: Window,
+    baseline_days: list[date],
+    cfg: AlertSettings,
 ) -> Finding:
     exp = t.expectation
     assert exp is not None
@@ -326,8 +382,14 @@ def _ratings(events: Events, brand: str, window: Window, baseline_days: list[dat
 
 
 def _themes(
-    archive: Archive, events: Events, wl: Watchlist, brand: Brand, window: Window,
-    baseline_days: list[date], emerging: themes.EmergingFn, at: str,
+    archive: Archive,
+    events: Events,
+    wl: Watchlist,
+    brand: Brand,
+    window: Window,
+    baseline_days: list[date],
+    emerging: themes.EmergingFn,
+    at: str,
 ) -> list[AlertChange]:
     cfg = wl.alerts
     m = events.mentions
@@ -337,11 +399,18 @@ def _themes(
     baseline = mine[mine["day"].isin(recent_days)]
     known = themes.KnownTerms(
         [kw for t in wl.topics.values() for kws in t.keywords.values() for kw in kws]
-        + brand.terms + brand.competitors
+        + brand.terms
+        + brand.competitors
     )
     found = themes.find_candidates(
-        recent, baseline, wl.languages, known, emerging,
-        min_count=cfg.min_count, min_authors=cfg.min_authors, alpha=cfg.alpha,
+        recent,
+        baseline,
+        wl.languages,
+        known,
+        emerging,
+        min_count=cfg.min_count,
+        min_authors=cfg.min_authors,
+        alpha=cfg.alpha,
     )
     changes: list[AlertChange] = []
     seen: set[str] = set()
@@ -352,23 +421,38 @@ def _themes(
         expected = c.baseline_count * share
         sugg = themes.suggestion(c.term, c.lang)
         f = Finding(
-            brand=brand.name, kind="theme", topic=c.term, day=window.day,
-            observed=float(authors), expected=float(expected), ratio=c.ratio,
-            p_value=c.p_value, q_value=None, authors=authors,
+            brand=brand.name,
+            kind="theme",
+            topic=c.term,
+            day=window.day,
+            observed=float(authors),
+            expected=float(expected),
+            ratio=c.ratio,
+            p_value=c.p_value,
+            q_value=None,
+            authors=authors,
             sources=sorted(c.rows["source"].dropna().unique().tolist()),
-            languages=[c.lang], examples=pick_examples(c.rows),
+            languages=[c.lang],
+            examples=pick_examples(c.rows),
             explanation={
                 "method": "log-likelihood keyness of the window's negative mentions vs "
                 f"the previous {len(recent_days)} days' (nlp.keyness)",
-                "term": c.term, "related_terms": c.related, "lang": c.lang, "g2": round(c.g2, 3),
-                "recent_count": c.recent_count, "baseline_count": c.baseline_count,
-                "recent_texts": c.recent_texts, "baseline_texts": c.baseline_texts,
-                "matching_mentions": int(len(c.rows)), "observed_authors": authors,
+                "term": c.term,
+                "related_terms": c.related,
+                "lang": c.lang,
+                "g2": round(c.g2, 3),
+                "recent_count": c.recent_count,
+                "baseline_count": c.baseline_count,
+                "recent_texts": c.recent_texts,
+                "baseline_texts": c.baseline_texts,
+                "matching_mentions": int(len(c.rows)),
+                "observed_authors": authors,
                 "window_utc": [iso(window.start), iso(window.end)],
                 "first_mention_at": c.rows["published_at"].min(),
                 "suggestion": sugg,
             },
-            window_start_utc=iso(window.start), window_end_utc=iso(window.end),
+            window_start_utc=iso(window.start),
+            window_end_utc=iso(window.end),
         )
         change = lifecycle.record_finding(archive, f, cooldown_days=cfg.cooldown_days, at=at)
         if change:
@@ -380,8 +464,13 @@ def _themes(
         text = (recent["title"].fillna("") + " " + recent["text"].fillna("")).str.casefold()
         hits = recent[text.str.contains(pat)]
         change = lifecycle.record_quiet_day(
-            archive, row, window.day, float(hits["author_key"].nunique()), None,
-            cooldown_days=cfg.cooldown_days, at=at,
+            archive,
+            row,
+            window.day,
+            float(hits["author_key"].nunique()),
+            None,
+            cooldown_days=cfg.cooldown_days,
+            at=at,
         )
         if change:
             changes.append(change)
@@ -425,8 +514,11 @@ def _lead_items(leads: pd.DataFrame) -> list[dict]:
     leads = leads.sort_values(["prob_negative", "published_at"], ascending=[False, True])
     return [
         {
-            "mention_id": int(r["id"]), "quote": quote_of(r), "reason": r["reason"],
-            "url": r["url"] if isinstance(r["url"], str) else None, "source": r["source"],
+            "mention_id": int(r["id"]),
+            "quote": quote_of(r),
+            "reason": r["reason"],
+            "url": r["url"] if isinstance(r["url"], str) else None,
+            "source": r["source"],
             "lang": r["lang"] if isinstance(r["lang"], str) else None,
             "published_at": r["published_at"],
         }
@@ -435,8 +527,15 @@ def _lead_items(leads: pd.DataFrame) -> list[dict]:
 
 
 def _churn_finding(
-    brand: Brand, t: _Tested, q: float, ratio: float, window: Window, cfg: AlertSettings,
-    *, custom: bool, earlier: dict | None,
+    brand: Brand,
+    t: _Tested,
+    q: float,
+    ratio: float,
+    window: Window,
+    cfg: AlertSettings,
+    *,
+    custom: bool,
+    earlier: dict | None,
 ) -> Finding:
     """A churn surge; its examples are the window's leads, then those listed on the
     incident's earlier days (a follow-up list should not lose Tuesday's leads on Wednesday)."""
@@ -446,8 +545,11 @@ def _churn_finding(
     items = _lead_items(leads)
     if earlier is not None:
         seen = {i["mention_id"] for i in items}
-        items += [e for e in json.loads(earlier["examples"] or "[]")
-                  if "reason" in e and e["mention_id"] not in seen]
+        items += [
+            e
+            for e in json.loads(earlier["examples"] or "[]")
+            if "reason" in e and e["mention_id"] not in seen
+        ]
     items = items[:MAX_CHURN_LEADS]
     explanation = {
         "method": "quasi-Poisson GLM baseline of the brand's daily churn leads, "
@@ -465,11 +567,22 @@ def _churn_finding(
         **_test_evidence(t, ratio, q, cfg, leads),
     }
     return Finding(
-        brand=brand.name, kind="churn", topic=None, day=window.day,
-        observed=float(t.authors), expected=float(exp.expected), ratio=round(ratio, 3),
-        p_value=exp.p_value, q_value=q, authors=t.authors, sources=t.sources,
-        languages=t.languages, examples=items, explanation=explanation,
-        window_start_utc=iso(window.start), window_end_utc=iso(window.end),
+        brand=brand.name,
+        kind="churn",
+        topic=None,
+        day=window.day,
+        observed=float(t.authors),
+        expected=float(exp.expected),
+        ratio=round(ratio, 3),
+        p_value=exp.p_value,
+        q_value=q,
+        authors=t.authors,
+        sources=t.sources,
+        languages=t.languages,
+        examples=items,
+        explanation=explanation,
+        window_start_utc=iso(window.start),
+        window_end_utc=iso(window.end),
     )
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 
@@ -125,11 +125,16 @@ def find_candidates(
                 continue
             out.append(
                 ThemeCandidate(
-                    term=t.term, lang=lang, rows=hits.drop(columns=["_t"]),
-                    recent_count=int(t.recent_count), baseline_count=int(t.baseline_count),
+                    term=t.term,
+                    lang=lang,
+                    rows=hits.drop(columns=["_t"]),
+                    recent_count=int(t.recent_count),
+                    baseline_count=int(t.baseline_count),
                     ratio=None if t.ratio is None or t.ratio == float("inf") else float(t.ratio),
-                    p_value=float(t.p_value), g2=float(t.g2),
-                    recent_texts=len(r), baseline_texts=len(b),
+                    p_value=float(t.p_value),
+                    g2=float(t.g2),
+                    recent_texts=len(r),
+                    baseline_texts=len(b),
                 )
             )
     out.sort(key=lambda c: c.g2, reverse=True)

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from monitor.core.archive import Archive, iso, text_hash, utcnow
 from monitor.core.config import Watchlist
@@ -33,8 +34,13 @@ from nlp.topics import Taxonomy, TopicHit
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "EnrichStats", "run_enrich", "mention_text", "pending_ids", "load_configured_model",
-    "brand_terms", "watchlist_taxonomy",
+    "EnrichStats",
+    "run_enrich",
+    "mention_text",
+    "pending_ids",
+    "load_configured_model",
+    "brand_terms",
+    "watchlist_taxonomy",
 ]
 
 DEFAULT_BATCH = 128
@@ -228,7 +234,9 @@ def _enrich_batch(
     items = [item for row in rows if (item := _analyse(wl, taxonomy, row, stats)) is not None]
 
     texts = {
-        text_hash(t): t for item in items for t in (item.text, *(t for h in item.hits for t in aspect_texts(h)))
+        text_hash(t): t
+        for item in items
+        for t in (item.text, *(t for h in item.hits for t in aspect_texts(h)))
     }
     known = cache.lookup(list(texts))
     stats.cache_hits += len(known)
@@ -243,21 +251,51 @@ def _enrich_batch(
         h = text_hash(item.text)
         r = results[h]
         enrichment_rows.append(
-            (item.mention_id, item.lang, item.lang_confidence, r.label, r.score,
-             r.probs.get("negative"), r.probs.get("neutral"), r.probs.get("positive"), int(r.mixed),
-             h, model.version, taxonomy.version, now)
+            (
+                item.mention_id,
+                item.lang,
+                item.lang_confidence,
+                r.label,
+                r.score,
+                r.probs.get("negative"),
+                r.probs.get("neutral"),
+                r.probs.get("positive"),
+                int(r.mixed),
+                h,
+                model.version,
+                taxonomy.version,
+                now,
+            )
         )
         for hit in item.hits:
             label, score = aspect_label(
                 results[text_hash(hit.clause)], hit, results[text_hash(hit.sentence)], item.lang, item.rating
             )
             topic_rows.append(
-                (item.mention_id, hit.topic, hit.keyword, hit.matched_text, hit.clause, label, score,
-                 int(hit.negated), taxonomy.version, model.version)
+                (
+                    item.mention_id,
+                    hit.topic,
+                    hit.keyword,
+                    hit.matched_text,
+                    hit.clause,
+                    label,
+                    score,
+                    int(hit.negated),
+                    taxonomy.version,
+                    model.version,
+                )
             )
     cache_rows = [
-        (h, model.version, r.label, r.score, r.probs.get("negative"), r.probs.get("neutral"),
-         r.probs.get("positive"), int(r.mixed))
+        (
+            h,
+            model.version,
+            r.label,
+            r.score,
+            r.probs.get("negative"),
+            r.probs.get("neutral"),
+            r.probs.get("positive"),
+            int(r.mixed),
+        )
         for h, r in fresh.items()
     ]
     done = [item.mention_id for item in items]

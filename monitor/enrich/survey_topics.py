@@ -14,8 +14,8 @@ from monitor.core.config import Watchlist
 
 def tag_survey_topics(wl: Watchlist, archive: Archive, *, batch_size: int = 500) -> int:
     """Tag comments not yet tagged with the current taxonomy; return how many were tagged."""
-    from nlp.language import detect_language
     from monitor.enrich.run import watchlist_taxonomy
+    from nlp.language import detect_language
 
     if not wl.topics:
         return 0
@@ -41,7 +41,11 @@ def tag_survey_topics(wl: Watchlist, archive: Archive, *, batch_size: int = 500)
             conn.execute(f"DELETE FROM survey_topics WHERE response_id IN ({marks})", ids)
             conn.executemany(
                 "INSERT INTO survey_topics (response_id, topic, keyword, taxonomy_version)"
-                " VALUES (?, ?, ?, ?)", sorted(set(rows)))
-            conn.execute(f"UPDATE survey_responses SET taxonomy_version = ? WHERE id IN ({marks})",
-                         (taxonomy.version, *ids))
+                " VALUES (?, ?, ?, ?)",
+                sorted(set(rows)),
+            )
+            conn.execute(
+                f"UPDATE survey_responses SET taxonomy_version = ? WHERE id IN ({marks})",
+                (taxonomy.version, *ids),
+            )
     return len(pending)

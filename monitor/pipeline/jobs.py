@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from monitor.core.archive import Archive, iso, utcnow
 from monitor.core.config import Watchlist
@@ -108,19 +109,17 @@ def enrich(wl: Watchlist, spec: JobSpec, ctx: JobContext) -> JobResult:
     from monitor.enrich.run import run_enrich
 
     model = ctx.sentiment_model or sentiment_model(wl)
-    from monitor.privacy.erasure import apply_retention
     from monitor.enrich.survey_topics import tag_survey_topics
+    from monitor.privacy.erasure import apply_retention
 
     with Archive.open(wl.archive_path) as archive:
         stats = run_enrich(wl, archive, model=model, progress=ctx.check)
         surveys = tag_survey_topics(wl, archive)
-        redacted = (
-            apply_retention(archive, wl.privacy.retention_days)
-            if wl.privacy.retention_days
-            else None
-        )
-    msg = (f"{stats.enriched} of {stats.pending} enriched, {stats.failed} failed, "
-           f"{stats.cache_hits} from cache; model {stats.model_version}")
+        redacted = apply_retention(archive, wl.privacy.retention_days) if wl.privacy.retention_days else None
+    msg = (
+        f"{stats.enriched} of {stats.pending} enriched, {stats.failed} failed, "
+        f"{stats.cache_hits} from cache; model {stats.model_version}"
+    )
     if surveys:
         msg += f"; {surveys} survey comment(s) tagged"
     if redacted and redacted.mentions:
@@ -151,9 +150,11 @@ def digest(wl: Watchlist, spec: JobSpec, ctx: JobContext) -> JobResult:
         results = run_digest(wl, archive, period=period, send=send)
     statuses = [s for r in results for s in r.recipients.values()]
     failed = [e for r in results for e in r.failed]
-    msg = (f"period {period.isoformat()}: {len(results)} group(s), "
-           f"{statuses.count('sent')} sent, {len(failed)} failed"
-           + ("" if send else " (no recipients configured: rendered only)"))
+    msg = (
+        f"period {period.isoformat()}: {len(results)} group(s), "
+        f"{statuses.count('sent')} sent, {len(failed)} failed"
+        + ("" if send else " (no recipients configured: rendered only)")
+    )
     errors = "; ".join(f"{e}: {err}" for r in results for e, err in r.errors.items())
     if errors:
         msg += f" — {errors[:300]}"
@@ -234,10 +235,13 @@ def _merge_manual_crawls(archive: Archive, out: dict[str, dict]) -> None:
            WHERE id IN (SELECT max(id) FROM crawl_runs WHERE status != 'running'
                         GROUP BY brand, source_key)"""
     ).fetchall()
-    ok = dict(((b, k), t) for b, k, t in archive.conn.execute(
-        "SELECT brand, source_key, max(started_at) FROM crawl_runs WHERE status='ok' "
-        "GROUP BY brand, source_key"
-    ).fetchall())
+    ok = dict(
+        ((b, k), t)
+        for b, k, t in archive.conn.execute(
+            "SELECT brand, source_key, max(started_at) FROM crawl_runs WHERE status='ok' "
+            "GROUP BY brand, source_key"
+        ).fetchall()
+    )
     for brand, key, started, status, message in rows:
         if not brand or not key:
             continue

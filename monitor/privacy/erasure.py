@@ -13,10 +13,11 @@ import hmac
 import json
 import os
 import sqlite3
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from monitor.core.archive import Archive, iso, text_hash, utcnow
 from monitor.core.config import Watchlist
@@ -80,9 +81,12 @@ class ForgetReport:
 
     def removed(self) -> dict[str, int]:
         return {
-            "mentions": self.mentions, "enrichments": self.enrichments,
-            "topic matches": self.mention_topics, "sentiment cache rows": self.sentiment_cache,
-            "alert examples": self.alert_examples, "survey responses": self.survey_responses,
+            "mentions": self.mentions,
+            "enrichments": self.enrichments,
+            "topic matches": self.mention_topics,
+            "sentiment cache rows": self.sentiment_cache,
+            "alert examples": self.alert_examples,
+            "survey responses": self.survey_responses,
         }
 
 
@@ -127,8 +131,7 @@ def find_author_mentions(archive: Archive, variants: list[str], source: str) -> 
     conn.create_function("bp_fold", 1, _fold, deterministic=True)
     folded = [_fold(v) for v in variants]
     rows = conn.execute(
-        f"SELECT id FROM mentions WHERE source = ? AND bp_fold(author) IN ({_marks(folded)})"
-        " ORDER BY id",
+        f"SELECT id FROM mentions WHERE source = ? AND bp_fold(author) IN ({_marks(folded)}) ORDER BY id",
         (source, *folded),
     ).fetchall()
     return [r[0] for r in rows]
@@ -161,8 +164,13 @@ def _scrub_json(value: Any, ids: set[int], *, drop_quotes_only: bool) -> tuple[A
     if isinstance(value, dict):
         out_d, n = {}, 0
         for key, item in value.items():
-            if (not drop_quotes_only and isinstance(item, list) and "mention" in key
-                    and item and all(isinstance(x, int) for x in item)):
+            if (
+                not drop_quotes_only
+                and isinstance(item, list)
+                and "mention" in key
+                and item
+                and all(isinstance(x, int) for x in item)
+            ):
                 kept = [x for x in item if x not in ids]
                 n += len(item) - len(kept)
                 out_d[key] = kept
@@ -174,13 +182,11 @@ def _scrub_json(value: Any, ids: set[int], *, drop_quotes_only: bool) -> tuple[A
     return value, 0
 
 
-def _scrub_alerts(conn: sqlite3.Connection, ids: set[int], *, drop_quotes_only: bool
-                  ) -> tuple[int, int]:
+def _scrub_alerts(conn: sqlite3.Connection, ids: set[int], *, drop_quotes_only: bool) -> tuple[int, int]:
     """Scrub alerts.examples and alerts.explanation; return (examples touched, alerts changed)."""
     touched = changed = 0
     for alert_id, examples, explanation in conn.execute(
-        "SELECT id, examples, explanation FROM alerts WHERE examples IS NOT NULL"
-        " OR explanation IS NOT NULL"
+        "SELECT id, examples, explanation FROM alerts WHERE examples IS NOT NULL OR explanation IS NOT NULL"
     ).fetchall():
         updates = {}
         for col, raw in (("examples", examples), ("explanation", explanation)):
@@ -237,17 +243,25 @@ def forget(
     ids = find_author_mentions(archive, variants, source)
     survey_ids = []
     if source == "survey":
-        survey_ids = [r[0] for r in conn.execute(
-            f"SELECT id FROM survey_responses WHERE customer_ref IN ({_marks(variants)})",
-            variants)]
+        survey_ids = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT id FROM survey_responses WHERE customer_ref IN ({_marks(variants)})", variants
+            )
+        ]
     folded = [_fold(v) for v in variants]
-    report.other_sources = [r[0] for r in conn.execute(
-        f"SELECT DISTINCT source FROM mentions WHERE source != ?"
-        f" AND bp_fold(author) IN ({_marks(folded)}) ORDER BY 1", (source, *folded))]
+    report.other_sources = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT DISTINCT source FROM mentions WHERE source != ?"
+            f" AND bp_fold(author) IN ({_marks(folded)}) ORDER BY 1",
+            (source, *folded),
+        )
+    ]
     if ids:
         stored = conn.execute(
-            f"SELECT DISTINCT author FROM mentions WHERE id IN ({_marks(ids[:CHUNK])})",
-            ids[:CHUNK]).fetchall()
+            f"SELECT DISTINCT author FROM mentions WHERE id IN ({_marks(ids[:CHUNK])})", ids[:CHUNK]
+        ).fetchall()
         report.stored_as = sorted(r[0] for r in stored)
     report.mentions = len(ids)
     report.survey_responses = len(survey_ids)
@@ -265,27 +279,38 @@ def forget(
         reposts: list[int] = []
         for chunk in _chunks(ids):
             marks = _marks(chunk)
-            hashes.update(r[0] for r in conn.execute(
-                f"SELECT text_hash FROM enrichments WHERE mention_id IN ({marks})", chunk))
-            hashes.update(text_hash(r[0]) for r in conn.execute(
-                f"SELECT sentence FROM mention_topics WHERE mention_id IN ({marks})"
-                " AND sentence IS NOT NULL", chunk))
-            reposts.extend(r[0] for r in conn.execute(
-                f"SELECT id FROM mentions WHERE duplicate_of IN ({marks})", chunk))
+            hashes.update(
+                r[0]
+                for r in conn.execute(
+                    f"SELECT text_hash FROM enrichments WHERE mention_id IN ({marks})", chunk
+                )
+            )
+            hashes.update(
+                text_hash(r[0])
+                for r in conn.execute(
+                    f"SELECT sentence FROM mention_topics WHERE mention_id IN ({marks})"
+                    " AND sentence IS NOT NULL",
+                    chunk,
+                )
+            )
+            reposts.extend(
+                r[0] for r in conn.execute(f"SELECT id FROM mentions WHERE duplicate_of IN ({marks})", chunk)
+            )
         hashes.update(text_hash(t) for t in texts)
         for h in hashes:
             report.sentiment_cache += conn.execute(
-                "DELETE FROM sentiment_cache WHERE text_hash = ?", (h,)).rowcount
-        report.alert_examples, report.alerts_changed = _scrub_alerts(
-            conn, idset, drop_quotes_only=False)
+                "DELETE FROM sentiment_cache WHERE text_hash = ?", (h,)
+            ).rowcount
+        report.alert_examples, report.alerts_changed = _scrub_alerts(conn, idset, drop_quotes_only=False)
         for chunk in _chunks(ids):
             marks = _marks(chunk)
             report.mention_topics += conn.execute(
-                f"DELETE FROM mention_topics WHERE mention_id IN ({marks})", chunk).rowcount
+                f"DELETE FROM mention_topics WHERE mention_id IN ({marks})", chunk
+            ).rowcount
             report.enrichments += conn.execute(
-                f"DELETE FROM enrichments WHERE mention_id IN ({marks})", chunk).rowcount
-            conn.execute(f"UPDATE mentions SET duplicate_of = NULL WHERE duplicate_of IN ({marks})",
-                         chunk)
+                f"DELETE FROM enrichments WHERE mention_id IN ({marks})", chunk
+            ).rowcount
+            conn.execute(f"UPDATE mentions SET duplicate_of = NULL WHERE duplicate_of IN ({marks})", chunk)
             conn.execute(f"DELETE FROM mentions WHERE id IN ({marks})", chunk)
         for chunk in _chunks(survey_ids):
             marks = _marks(chunk)
@@ -305,7 +330,9 @@ def _repoint(conn: sqlite3.Connection, reposts: list[int]) -> int:
                     SELECT min(m2.id) FROM mentions m2
                     WHERE m2.content_hash = mentions.content_hash AND m2.brand = mentions.brand
                       AND m2.id < mentions.id)
-                WHERE id IN ({_marks(chunk)})""", chunk)
+                WHERE id IN ({_marks(chunk)})""",
+            chunk,
+        )
     return len(reposts)
 
 
@@ -337,9 +364,13 @@ def _files_quoting(folder: Path, variants: list[str], texts: list[str]) -> list[
 def residual_mentions(conn: sqlite3.Connection, variants: list[str]) -> dict[str, int]:
     """Rows in any table whose text still contains the name (e.g. others quoting @them)."""
     found: dict[str, int] = {}
-    tables = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        " AND name NOT LIKE 'mentions_fts%'")]
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " AND name NOT LIKE 'mentions_fts%'"
+        )
+    ]
     for table in tables:
         for col in conn.execute(f"PRAGMA table_info([{table}])").fetchall():
             if (col[2] or "").upper() not in ("TEXT", ""):
@@ -370,9 +401,12 @@ def apply_retention(
     cutoff = iso(now - timedelta(days=days))
     conn = archive.conn
     report = RetentionReport(cutoff=cutoff)
-    ids = [r[0] for r in conn.execute(
-        "SELECT id FROM mentions WHERE published_at < ? AND redacted_at IS NULL ORDER BY id",
-        (cutoff,))]
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM mentions WHERE published_at < ? AND redacted_at IS NULL ORDER BY id", (cutoff,)
+        )
+    ]
     report.mentions = len(ids)
     if dry_run or not ids:
         return report
@@ -386,13 +420,16 @@ def apply_retention(
                 marks = _marks(chunk)
                 conn.execute(
                     "UPDATE mentions SET text = NULL, title = NULL, author = NULL, url = NULL,"
-                    f" raw_ref = NULL, redacted_at = ? WHERE id IN ({marks})", (stamp, *chunk))
+                    f" raw_ref = NULL, redacted_at = ? WHERE id IN ({marks})",
+                    (stamp, *chunk),
+                )
                 report.mention_topics += conn.execute(
                     "UPDATE mention_topics SET sentence = NULL, matched_text = NULL"
                     f" WHERE mention_id IN ({marks}) AND (sentence IS NOT NULL"
-                    " OR matched_text IS NOT NULL)", chunk).rowcount
+                    " OR matched_text IS NOT NULL)",
+                    chunk,
+                ).rowcount
     with conn:
         report.alert_quotes, _ = _scrub_alerts(conn, set(ids), drop_quotes_only=True)
     report.purged = purge_bytes(archive, vacuum=False)
     return report
-

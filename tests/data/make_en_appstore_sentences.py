@@ -10,13 +10,20 @@ sentences are skipped; every other sentence is kept, also those about no topic.
 The skeleton (empty ``aspects``) is written ONLY if the output file does not exist yet, so the
 hand-assigned labels are never overwritten. ``sentences()`` is importable for validation.
 """
+
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
 
-FIXTURE = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "appstore_rss" / "itunes_rss_reviews.json"
+FIXTURE = (
+    Path(__file__).resolve().parents[2].parent
+    / "shared"
+    / "fixtures"
+    / "appstore_rss"
+    / "itunes_rss_reviews.json"
+)
 OUT = Path(__file__).with_name("en_appstore_sentences.jsonl")
 SOURCE = "fabiouu/appvox@e6d1f51785475aeec06c2e976d0660668ee11229"
 PATH = "appvox-appstore/src/test/resources/review/itunesrss/itunes_rss_reviews.json"
@@ -40,11 +47,18 @@ def sentences(fixture: Path = FIXTURE) -> list[dict]:
             text = text.strip()
             if not text:
                 continue
-            rows.append({
-                "text": text, "lang": "en", "aspects": [],
-                "review_id": base["review_id"], "stars": base["stars"], "part": part,
-                "source": SOURCE, "path": PATH,
-            })
+            rows.append(
+                {
+                    "text": text,
+                    "lang": "en",
+                    "aspects": [],
+                    "review_id": base["review_id"],
+                    "stars": base["stars"],
+                    "part": part,
+                    "source": SOURCE,
+                    "path": PATH,
+                }
+            )
     return rows
 
 
