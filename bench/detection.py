@@ -56,9 +56,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.core.archive import Archive, iso  # noqa: E402
+from monitor.core.archive import Archive  # noqa: E402
 from monitor.core.config import parse_watchlist  # noqa: E402
-from monitor.detect.counts import day_bounds  # noqa: E402
+from monitor.core.times import (
+    day_bounds,  # noqa: E402
+    iso,  # noqa: E402
+)
 from monitor.detect.run import run_detect  # noqa: E402
 
 REVIEWS = (1.25, 1.1, 1.0, 1.0, 0.95, 0.75, 0.95)  # Mon..Sun

@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from monitor.core.archive import Archive, MentionIn, iso, mention_row, parse_time
+from monitor.core.archive import Archive, MentionIn, mention_row
+from monitor.core.times import iso, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class CrawlContext:
         self.empty_is_normal = False
         self.newest: datetime | None = None
         self.matcher = matcher if matcher is not None else self._default_matcher()
-        from monitor.privacy.erasure import ingest_transform
+        from monitor.core.pseudonyms import ingest_transform
 
         # Pseudonymise authors before anything is stored (raises MissingKey without the key).
         self.prepare = ingest_transform(wl)

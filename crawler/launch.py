@@ -20,8 +20,9 @@ from typing import Any
 
 import yaml
 
-from monitor.core.archive import Archive, iso, utcnow
+from monitor.core.archive import Archive
 from monitor.core.config import Watchlist
+from monitor.core.times import iso, utcnow
 
 #: Lines of a failed run's stderr kept in its crawl_runs message.
 STDERR_TAIL_LINES = 15

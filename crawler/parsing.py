@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import dateparser
 from w3lib.html import remove_tags, replace_entities
+
+from monitor.core.times import iso, parse_time
 
 _BLOCK = re.compile(r"<\s*(br|/p|/div|/li|p)\b[^>]*>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\f\v]+")
@@ -47,7 +49,9 @@ def rating_1_to_5(value: Any, best: Any = 5, worst: Any = 1) -> float | None:
 #: "24.10.2011", "5.3.24": dotted numeric dates are day-first wherever they are written.
 _DOTTED_DATE = re.compile(r"^\s*\d{1,2}\.\s*\d{1,2}\.\s*\d{2,4}\b")
 _DATE_SETTINGS = {
-    "TIMEZONE": "UTC", "TO_TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True,
+    "TIMEZONE": "UTC",
+    "TO_TIMEZONE": "UTC",
+    "RETURN_AS_TIMEZONE_AWARE": True,
     "REQUIRE_PARTS": ["day", "month", "year"],
     # "vor 2 Tagen" means another day at every crawl: better undated than drifting
     "PARSERS": ["timestamp", "custom-formats", "absolute-time", "no-spaces-time"],
@@ -64,15 +68,11 @@ def iso_utc(value: Any) -> str | None:
     if not text:
         return None
     try:
-        dt: datetime | None = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        dt: datetime | None = parse_time(text)
     except ValueError:
         settings = {**_DATE_SETTINGS, **({"DATE_ORDER": "DMY"} if _DOTTED_DATE.match(text) else {})}
         dt = dateparser.parse(text, settings=settings)
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(dt) if dt is not None else None
 
 
 def load_json(data: bytes | str) -> Any:

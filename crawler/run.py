@@ -55,7 +55,7 @@ def run_source(
     from crawler.context import CrawlContext
     from crawler.settings import for_watchlist
     from crawler.spiders import SPIDERS
-    from monitor.privacy.erasure import MissingKey
+    from monitor.core.pseudonyms import MissingKey
 
     if run_id is None:
         run_id = archive.start_run("crawl_runs", spider=source.type, source_key=source.key, brand=brand.name)

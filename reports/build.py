@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from monitor.core.config import Brand, Watchlist
+from monitor.core.times import days_window
 from reports import queries as q
 from reports.triage import Ranked, answer_today, highlights
 
@@ -145,8 +146,8 @@ def brand_section(
     conn: sqlite3.Connection, wl: Watchlist, brand: Brand, day: date, language: str
 ) -> BrandSection:
     tz = wl.tz
-    period = q.window(day, tz)
-    period_end = datetime.fromisoformat(period.end.replace("Z", "+00:00"))
+    period = days_window(day, tz)
+    period_end = period.end
     head = q.headline(conn, brand.name, day, tz)
     configured = [(s.type, s.key) for s in brand.sources if s.enabled]
     trends = q.topic_trends(conn, brand.name, day, tz)

@@ -14,6 +14,8 @@ from babel import Locale
 from babel.dates import format_datetime, format_skeleton
 from babel.numbers import format_decimal
 
+from monitor.core.times import parse_time
+
 LANGUAGES = ("de", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -202,11 +204,7 @@ class Formatter:
 
     def when(self, published_at: str | datetime) -> str:
         """A UTC ISO time shown in the watchlist's zone, e.g. "21. Nov. 2026, 14:05"."""
-        dt = (
-            datetime.fromisoformat(published_at.replace("Z", "+00:00"))
-            if isinstance(published_at, str)
-            else published_at
-        )
+        dt = parse_time(published_at)
         return format_datetime(
             dt.astimezone(self.tz),
             "d. MMM y, HH:mm" if self.language == "de" else "MMM d, y, HH:mm",

@@ -24,8 +24,9 @@ from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from pathlib import Path
 
-from monitor.core.archive import Archive, iso
+from monitor.core.archive import Archive
 from monitor.core.config import Watchlist
+from monitor.core.times import iso
 from reports.build import build_digest, topic_label
 from reports.delivery import DeliveryOutcome, build_message, deliver
 from reports.render import Rendered, render

@@ -13,10 +13,12 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+from monitor.core.times import Window, days_window
 
 BASELINE_DAYS = 28
 SURVEY_DAYS = 28
@@ -36,39 +38,6 @@ SOURCE_LABELS = {
 }
 
 BROKEN_STATUSES = ("failed", "timeout", "killed")
-
-
-# --------------------------------------------------------------------------- windows
-
-
-@dataclass(frozen=True)
-class Window:
-    """Local days ``first``..``last`` (inclusive) as a half-open UTC ISO range."""
-
-    first: date
-    last: date
-    start: str
-    end: str
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-
-def _utc_iso(day: date, tz: ZoneInfo) -> str:
-    local = datetime.combine(day, time(0), tzinfo=tz)
-    return local.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def window(last: date, tz: ZoneInfo, days: int = 1) -> Window:
-    """The ``days`` local days ending with ``last`` (DST-correct: 23/25-hour days stay days)."""
-    first = last - timedelta(days=days - 1)
-    return Window(first, last, _utc_iso(first, tz), _utc_iso(last + timedelta(days=1), tz))
-
-
-def local_day(published_at: str, tz: ZoneInfo) -> date:
-    dt = datetime.fromisoformat(published_at.replace("Z", "+00:00"))
-    return dt.astimezone(tz).date()
 
 
 # --------------------------------------------------------------------------- headline
@@ -134,7 +103,7 @@ def period_stats(conn: sqlite3.Connection, brand: str, win: Window) -> PeriodSta
         WHERE m.brand = ? AND m.published_at >= ? AND m.published_at < ?
           AND m.duplicate_of IS NULL
         """,
-        (brand, win.start, win.end),
+        (brand, win.start_iso, win.end_iso),
     ).fetchone()
     return PeriodStats(win.days, *row)
 
@@ -150,9 +119,9 @@ class Headline:
 
 def headline(conn: sqlite3.Connection, brand: str, day: date, tz: ZoneInfo) -> Headline:
     return Headline(
-        current=period_stats(conn, brand, window(day, tz)),
-        previous=period_stats(conn, brand, window(day - timedelta(days=1), tz)),
-        baseline=period_stats(conn, brand, window(day - timedelta(days=1), tz, BASELINE_DAYS)),
+        current=period_stats(conn, brand, days_window(day, tz)),
+        previous=period_stats(conn, brand, days_window(day - timedelta(days=1), tz)),
+        baseline=period_stats(conn, brand, days_window(day - timedelta(days=1), tz, BASELINE_DAYS)),
     )
 
 
@@ -326,7 +295,7 @@ def negative_mentions(
           AND (e.sentiment = 'negative' OR (m.rating >= 1 AND m.rating <= 2))
         ORDER BY m.published_at DESC LIMIT ?
         """,
-        (brand, win.start, win.end, limit),
+        (brand, win.start_iso, win.end_iso, limit),
     ).fetchall()
     return [_mention(r) for r in rows]
 
@@ -343,7 +312,7 @@ def positive_mentions(
           AND e.sentiment = 'positive' AND (m.rating IS NULL OR m.rating >= 4)
         ORDER BY e.prob_positive DESC, m.published_at DESC LIMIT ?
         """,
-        (brand, win.start, win.end, limit),
+        (brand, win.start_iso, win.end_iso, limit),
     ).fetchall()
     return [_mention(r) for r in rows]
 
@@ -411,9 +380,8 @@ def topic_trends(
     """
     from monitor.detect.counts import load_events
 
-    win = window(day, tz, days)
-    start = datetime.fromisoformat(win.start.replace("Z", "+00:00"))
-    end = datetime.fromisoformat(win.end.replace("Z", "+00:00"))
+    win = days_window(day, tz, days)
+    start, end = win.start, win.end
     topics = load_events(conn, [brand], start, end, tz).topics
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * days)
     negatives: dict[str, list[int]] = defaultdict(lambda: [0] * days)
@@ -494,7 +462,7 @@ def source_stats(
         WHERE brand = ? AND published_at >= ? AND published_at < ? AND duplicate_of IS NULL
         GROUP BY source, source_key
         """,
-        (brand, win.start, win.end),
+        (brand, win.start_iso, win.end_iso),
     ):
         info = infos.setdefault((stype, key), SourceInfo(stype, key, SOURCE_LABELS.get(stype, stype)))
         info.mentions, info.rated, info.avg_rating = n, rated, avg

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from monitor.core.times import parse_time
 from reports.queries import MentionView, churn_reason
 
 WEIGHTS = {"severity": 0.40, "churn": 0.30, "reach": 0.15, "recency": 0.15}
@@ -45,8 +46,7 @@ def _severity(m: MentionView) -> float:
 
 
 def _age_hours(published_at: str, now: datetime) -> float:
-    dt = datetime.fromisoformat(published_at.replace("Z", "+00:00"))
-    return max(0.0, (now - dt).total_seconds() / 3600.0)
+    return max(0.0, (now - parse_time(published_at)).total_seconds() / 3600.0)
 
 
 def answer_today(

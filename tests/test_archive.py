@@ -9,8 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from monitor.cli.app import app
-from monitor.core.archive import Archive, MentionIn, content_hash, mention_row, parse_time
+from monitor.core.archive import Archive, MentionIn, content_hash, mention_row
 from monitor.core.schema import MIGRATIONS, migrate
+from monitor.core.times import parse_time
 
 runner = CliRunner()
 

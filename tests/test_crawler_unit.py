@@ -294,7 +294,7 @@ def test_crawler_run_rejects_unknown_source_key(tmp_path, capsys):
 
 def test_stale_running_rows_are_closed(tmp_path):
     from crawler.launch import mark_stale_runs
-    from monitor.core.archive import iso, utcnow
+    from monitor.core.times import iso, utcnow
 
     wl = _wl(tmp_path, [{"type": "hackernews"}])
     with Archive.open(wl.archive_path) as arc:
@@ -313,7 +313,7 @@ def test_stale_running_rows_are_closed(tmp_path):
 
 def test_authors_are_pseudonymised_before_storing(tmp_path, monkeypatch):
     from crawler.run import run_source
-    from monitor.privacy.erasure import MissingKey
+    from monitor.core.pseudonyms import MissingKey
 
     wl = _wl(
         tmp_path,

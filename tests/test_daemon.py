@@ -20,9 +20,10 @@ import yaml
 
 from monitor.core.archive import Archive
 from monitor.core.config import load_watchlist
+from monitor.daemon.jobs import JobResult
 from monitor.daemon.lock import AlreadyRunning, ArchiveLock, is_locked, lock_path, read_state, running_daemon
 from monitor.daemon.service import Daemon
-from monitor.pipeline.jobs import JobResult, close_stale_runs, last_runs
+from monitor.pipeline.runs import close_stale_runs, last_runs
 from tests.conftest import MINIMAL_WATCHLIST
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -313,7 +314,7 @@ import subprocess, sys, time
 from pathlib import Path
 from monitor.core.archive import Archive
 from monitor.daemon.service import Daemon
-from monitor.pipeline.jobs import JobResult
+from monitor.daemon.jobs import JobResult
 from monitor.daemon.logs import setup_logging
 
 def crawl(wl, spec, ctx):

@@ -1,4 +1,4 @@
-"""The daemon's job functions (monitor/jobs.py): what they pass to the stages, what they record."""
+"""The daemon's job functions (monitor/daemon/jobs.py): what they pass to the stages, what they record."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import monitor.enrich.run
 import reports.pipeline
 from crawler.launch import CrawlOutcome
 from monitor.core.config import parse_watchlist
+from monitor.daemon import jobs
+from monitor.daemon.jobs import JobContext, JobResult, Stopping, only_source, run_recorded
 from monitor.daemon.schedule import build_jobs
-from monitor.pipeline import jobs
-from monitor.pipeline.jobs import JobContext, JobResult, Stopping, only_source, run_recorded
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 from monitor.cli.app import app
 from monitor.cli.status import collect_status
-from monitor.core.archive import iso
+from monitor.core.times import iso
 from monitor.daemon.lock import ArchiveLock
-from monitor.daemon.schedule import crawl_job_id
+from monitor.pipeline.runs import crawl_job_id
 
 runner = CliRunner()
 

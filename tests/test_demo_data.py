@@ -21,8 +21,8 @@ from crawler.spiders.appstore import parse_appstore
 from crawler.spiders.feed import parse_feed
 from crawler.spiders.google_play import parse_google_play, request_body
 from crawler.spiders.trustpilot import parse_trustpilot
-from monitor.core.archive import parse_time
 from monitor.core.config import load_watchlist
+from monitor.core.times import parse_time
 from monitor.demo import generate, texts
 from monitor.demo.run import (
     DEMO_DAY,

@@ -7,17 +7,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from monitor.core.times import day_bounds, day_window, days_between, rolling_window
 from monitor.detect.baseline import expect
 from monitor.detect.counts import (
     TOTAL,
     daily_authors,
     daily_counts,
-    day_bounds,
-    day_window,
-    days_between,
     load_events,
     rating_averages,
-    rolling_window,
     window_count,
 )
 from tests.helpers_detect import Mention, add

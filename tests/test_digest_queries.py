@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from helpers_digest import (
@@ -18,6 +18,7 @@ from helpers_digest import (
 )
 
 from monitor.core.archive import Archive
+from monitor.core.times import days_window
 from reports import queries as q
 from reports.triage import answer_today
 
@@ -31,9 +32,9 @@ def arc():
 
 def test_window_is_a_local_day_across_dst():
     # 2026-10-25: Berlin leaves summer time, the day has 25 hours
-    w = q.window(date(2026, 10, 25), TZ)
-    assert (w.start, w.end) == ("2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z")
-    w28 = q.window(DAY, TZ, 28)
+    w = days_window(date(2026, 10, 25), TZ)
+    assert (w.start_iso, w.end_iso) == ("2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z")
+    w28 = days_window(DAY, TZ, 28)
     assert w28.days == 28 and w28.first == DAY - timedelta(days=27)
 
 
@@ -47,12 +48,12 @@ def test_period_stats_count_local_day_and_skip_duplicates(arc):
     add_mention(
         arc, text="gestern", rating=1, published=local_time(DAY - timedelta(days=1), 23, 30), external_id="e"
     )
-    s = q.period_stats(arc.conn, "Acme", q.window(DAY, TZ))
+    s = q.period_stats(arc.conn, "Acme", days_window(DAY, TZ))
     assert (s.mentions, s.negative, s.positive, s.rated) == (3, 1, 1, 3)
     assert s.avg_rating == pytest.approx(3.0)
     assert s.review_nps == pytest.approx(100 * (1 - 2) / 3)  # 3★ counts as low
     assert s.net_sentiment == pytest.approx(0.0)
-    empty = q.period_stats(arc.conn, "Other", q.window(DAY, TZ))
+    empty = q.period_stats(arc.conn, "Other", days_window(DAY, TZ))
     assert empty.negative_share is None and empty.avg_rating is None and empty.review_nps is None
 
 
@@ -104,12 +105,12 @@ def test_source_health_from_the_latest_runs(arc):
         at=local_time(DAY + timedelta(days=1), 5),
     )
     configured = [("appstore", APPSTORE_KEY), ("trustpilot", TRUSTPILOT_KEY), ("reddit", "reddit:query=acme")]
-    infos = {s.source: s for s in q.source_stats(arc.conn, "Acme", q.window(DAY, TZ), configured)}
+    infos = {s.source: s for s in q.source_stats(arc.conn, "Acme", days_window(DAY, TZ), configured)}
     assert not infos["appstore"].broken and infos["appstore"].last_status == "ok"
     tp = infos["trustpilot"]
     assert tp.broken and tp.failures_in_row == 3
     assert infos["reddit"].last_status is None and not infos["reddit"].broken
-    assert [s.source for s in q.source_stats(arc.conn, "Acme", q.window(DAY, TZ), configured)][
+    assert [s.source for s in q.source_stats(arc.conn, "Acme", days_window(DAY, TZ), configured)][
         0
     ] == "trustpilot"
 
@@ -148,7 +149,7 @@ def test_alert_example_without_url_links_its_mention(arc):
 
 
 def test_answer_today_ranks_rating_churn_reach_and_recency(arc):
-    end = datetime.fromisoformat(q.window(DAY, TZ).end.replace("Z", "+00:00"))
+    end = days_window(DAY, TZ).end
     mk = lambda ext, **kw: add_mention(arc, external_id=ext, **kw)  # noqa: E731
     mild = mk("mild", text="nicht so toll", sentiment="negative", published=local_time(DAY, 22))
     loud = mk("loud", text="App stürzt ab", rating=2, reach=5000, published=local_time(DAY, 9))
@@ -156,7 +157,7 @@ def test_answer_today_ranks_rating_churn_reach_and_recency(arc):
         "churn", text="Ich wechsle zu Zalando", rating=3, sentiment="negative", published=local_time(DAY, 8)
     )
     worst = mk("worst", text="Schlimmster Laden", rating=1, published=local_time(DAY, 20))
-    mentions = q.negative_mentions(arc.conn, "Acme", q.window(DAY, TZ))
+    mentions = q.negative_mentions(arc.conn, "Acme", days_window(DAY, TZ))
     ranked = answer_today(mentions, now=end, competitors=["Zalando"], limit=3)
     ids = [r.mention.id for r in ranked]
     assert len(ids) == 3 and mild not in ids

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from monitor.cli.app import app
 from monitor.core.archive import Archive, text_hash
-from monitor.privacy.erasure import apply_retention, forget, pseudonym
+from monitor.core.pseudonyms import pseudonym
+from monitor.privacy.erasure import apply_retention, forget
 
 runner = CliRunner()
 # A real reviewer of the fixture, with a long negative review quoted in the open alert.

@@ -13,12 +13,12 @@ from monitor.core.config import parse_watchlist
 from monitor.daemon.schedule import (
     DIGEST_GRACE,
     build_jobs,
-    crawl_job_id,
     fire_times,
     first_run_time,
     missed_fire_time,
     period_for_digest,
 )
+from monitor.pipeline.runs import crawl_job_id
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

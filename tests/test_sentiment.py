@@ -224,7 +224,7 @@ def _lines(n):
 
 
 def test_classify_stream_gives_blank_texts_no_sentiment(tiny):
-    from monitor.cli.classify import classify_stream
+    from monitor.enrich.classify import classify_stream
 
     out = io.StringIO()
     seen: list[int] = []
@@ -238,7 +238,7 @@ def test_classify_stream_gives_blank_texts_no_sentiment(tiny):
 
 
 def test_classify_stream_keeps_order_and_streams(tiny):
-    from monitor.cli.classify import classify_stream
+    from monitor.enrich.classify import classify_stream
 
     consumed = []
 
@@ -274,7 +274,7 @@ def test_classify_command(tmp_path, monkeypatch, tiny):
     from monitor.cli.app import app
 
     monkeypatch.setattr(nlp.sentiment, "load_model", lambda *a, **k: tiny)
-    monkeypatch.setattr(cl, "_language_detector", lambda langs: lambda texts: ["en"] * len(texts))
+    monkeypatch.setattr(cl, "language_detector", lambda langs: lambda texts: ["en"] * len(texts))
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("BRANDPULSE_CONFIG", raising=False)
     src = tmp_path / "in.jsonl"

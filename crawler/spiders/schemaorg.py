@@ -4,22 +4,35 @@ Covers shops and review sites (ProvenExpert, product pages, ...). Reviews may si
 level or inside a ``Product`` / ``LocalBusiness`` / ``Organization`` ``review`` property.
 ``AggregateRating`` alone is not a mention: it is noted in the run record. HTML pages, so
 robots.txt applies. Each configured URL is fetched once per run (no paging).
+
+Real pages are messy, so one flaw costs only what it touches: a broken JSON-LD block is one
+parse error while the page's other blocks still count; a review without a readable date is
+stored with the crawl time (and noted); a rating without text is counted, not an error.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+from urllib.parse import urldefrag
 
 import extruct
 from parsel import Selector
 
 from crawler.context import ParsedPage
-from crawler.parsing import ITEM_ERRORS, html_to_text, rating_1_to_5
+from crawler.parsing import ITEM_ERRORS, html_to_text, iso_utc, rating_1_to_5
 from crawler.spiders.base import SourceSpider
+from monitor.core.times import iso, utcnow
 
-SYNTAXES = ["json-ld", "microdata", "rdfa"]
+#: JSON-LD is read block by block here; extruct reads the markup syntaxes.
+MARKUP_SYNTAXES = ["microdata", "rdfa"]
 _SCHEMA_PREFIXES = ("http://schema.org/", "https://schema.org/")
+#: what CMS templates wrap JSON-LD in: HTML comments, CDATA, ``//`` comment lines
+_JSONLD_WRAPPERS = re.compile(r"<!--|-->|<!\[CDATA\[|\]\]>|^\s*//.*$", re.MULTILINE)
 
 
 def _strip(name: str) -> str:
@@ -92,62 +105,126 @@ def _name(value: Any) -> str | None:
     return value
 
 
-def review_fields(node: dict, page_url: str) -> dict:
-    """One schema.org Review node -> item fields (KeyError when it has no text)."""
-    rating = node.get("reviewRating") or {}
+def _stars(rating: Any) -> float | None:
     if isinstance(rating, list):
-        rating = rating[0] if rating else {}
-    stars = (
-        rating_1_to_5(
-            rating.get("ratingValue"), rating.get("bestRating") or 5, rating.get("worstRating") or 1
-        )
-        if isinstance(rating, dict)
-        else None
-    )
+        rating = rating[0] if rating else None
+    if not isinstance(rating, dict):
+        return None
+    return rating_1_to_5(rating.get("ratingValue"), rating.get("bestRating"), rating.get("worstRating"))
+
+
+def anonymous_review_id(page_url: str, author: str | None, date: Any, text: str) -> str:
+    """The id of a review that has no ``@id`` of its own: a short sha256 of the page URL
+    (without fragment), author, date as written, and text.
+
+    The page URL is part of it because the archive's fallback id hashes normalised text, and
+    that normalisation drops URLs: identical anonymous reviews ("Top!", no name) on two product
+    pages would otherwise collide and one of them be lost. The date is hashed as the site wrote
+    it, so an undated review keeps its id although it is stored with each crawl's time."""
+    parts = [urldefrag(page_url).url, author or "", "" if date is None else str(date), text]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def review_fields(node: dict, page_url: str) -> dict:
+    """One schema.org Review node -> item fields.
+
+    ``text`` is "" for a rating-only review and ``published_at`` None when no date could be
+    read (the caller decides what to do with both); KeyError when the node has neither text
+    nor a rating, i.e. is no review at all."""
+    stars = _stars(node.get("reviewRating"))
     body = node.get("reviewBody") or node.get("description") or node.get("text")
-    if not body:
+    if not body and stars is None:
         raise KeyError("reviewBody")
+    text = html_to_text(body) if body else ""
+    author = _name(node.get("author"))
+    date = node.get("datePublished") or node.get("dateCreated")
+    own_id = node.get("@id")
+    has_own_id = isinstance(own_id, str) and not own_id.startswith("_:")
     return {
-        "external_id": node.get("@id")
-        if isinstance(node.get("@id"), str) and not node["@id"].startswith("_:")
-        else None,
+        "external_id": own_id if has_own_id else anonymous_review_id(page_url, author, date, text),
         "url": node.get("url") or page_url,
-        "author": _name(node.get("author")),
+        "author": author,
         "title": _name(node.get("name")) if isinstance(node.get("name"), (str, list)) else None,
-        "text": html_to_text(body),
+        "text": text,
         "lang": node.get("inLanguage") if isinstance(node.get("inLanguage"), str) else None,
         "rating": stars,
-        "published_at": node.get("datePublished") or node.get("dateCreated"),
+        "published_at": iso_utc(date),
     }
 
 
-def parse_schemaorg(data: bytes | str, *, url: str) -> ParsedPage:
+def _load_jsonld(text: str) -> Any:
+    """A JSON-LD block, forgiving control characters and comment wrappers as extruct does."""
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        return json.loads(_JSONLD_WRAPPERS.sub("", text), strict=False)
+
+
+def _jsonld_nodes(sel: Selector, page: ParsedPage) -> list[dict]:
+    """Nodes of every readable JSON-LD block; a broken block is one entry in ``page.errors``."""
+    nodes: list[dict] = []
+    for n, block in enumerate(sel.xpath('//script[@type="application/ld+json"]/text()').getall()):
+        if not block.strip():
+            continue
+        try:
+            nodes.extend(_walk(_load_jsonld(block)))
+        except ValueError as exc:
+            page.errors.append(f"JSON-LD block {n}: {type(exc).__name__}: {exc}")
+    return nodes
+
+
+def _markup_nodes(html: str, url: str, page: ParsedPage) -> list[dict]:
+    """Microdata and RDFa nodes (via extruct); if extruct fails, that is one parse error."""
+    try:
+        found = extruct.extract(html, base_url=url, syntaxes=MARKUP_SYNTAXES, uniform=True, errors="strict")
+    except Exception as exc:  # noqa: BLE001 - extruct raises whatever its parsers raise
+        page.errors.append(f"microdata/RDFa: {type(exc).__name__}: {exc}")
+        return []
+    return list(_walk(found.get("microdata", []))) + list(_walk(_resolve_rdfa(found.get("rdfa", []))))
+
+
+def _aggregate_note(node: dict, url: str) -> str:
+    return (
+        f"{url}: aggregate rating {node.get('ratingValue')} "
+        f"from {node.get('reviewCount') or node.get('ratingCount')} ratings"
+    )
+
+
+def parse_schemaorg(data: bytes | str, *, url: str, now: datetime | None = None) -> ParsedPage:
+    """Reviews on one page; ``now`` (the crawl time) dates the reviews that carry no date."""
     html = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    found = extruct.extract(html, base_url=url, syntaxes=SYNTAXES, uniform=True, errors="strict")
-    nodes = list(_walk(found.get("json-ld", []))) + list(_walk(found.get("microdata", [])))
-    nodes += list(_walk(_resolve_rdfa(found.get("rdfa", []))))
-    page_lang = Selector(text=html).xpath("/html/@lang").get()
+    sel = Selector(text=html)
     page = ParsedPage()
+    nodes = _jsonld_nodes(sel, page) + _markup_nodes(html, url, page)
+    page_lang = (sel.xpath("/html/@lang").get() or "")[:2].lower() or None
+    crawl_time = iso(now or utcnow())
     seen: set[tuple] = set()
+    undated = 0
     for n, node in enumerate(nodes):
         types = _types(node)
         if "AggregateRating" in types:
-            page.notes.append(
-                f"{url}: aggregate rating {node.get('ratingValue')} "
-                f"from {node.get('reviewCount') or node.get('ratingCount')} ratings"
-            )
+            page.notes.append(_aggregate_note(node, url))
         if "Review" not in types and "UserReview" not in types:
             continue
         try:
             fields = review_fields(node, url)
-            fields["lang"] = fields["lang"] or (page_lang or "")[:2] or None
         except ITEM_ERRORS as exc:
             page.errors.append(f"review {n}: {type(exc).__name__}: {exc}")
             continue
-        key = (fields["author"], fields["published_at"], fields["text"])
-        if key not in seen:  # the same review marked up twice (JSON-LD and microdata)
-            seen.add(key)
-            page.items.append(fields)
+        key = (fields["author"], fields["published_at"], fields["text"], fields["rating"])
+        if key in seen:  # the same review marked up twice (JSON-LD and microdata)
+            continue
+        seen.add(key)
+        if not fields["text"]:
+            page.rating_only += 1
+            continue
+        fields["lang"] = fields["lang"] or page_lang
+        if fields["published_at"] is None:
+            fields["published_at"] = crawl_time
+            undated += 1
+        page.items.append(fields)
+    if undated:
+        page.notes.append(f"{url}: {undated} reviews without a readable date stored with the crawl time")
     return page
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from monitor.core.archive import iso
+from monitor.core.times import iso
 
 FORMATS = ("table", "csv", "json")
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")

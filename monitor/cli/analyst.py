@@ -165,7 +165,8 @@ def forget(
     """Erase personal data: one person's everywhere (--author NAME --source S), or text and
     author of every mention older than the retention period (--expired)."""
     from monitor.core.archive import Archive
-    from monitor.privacy.erasure import apply_retention, key_from_env
+    from monitor.core.pseudonyms import key_from_env
+    from monitor.privacy.erasure import apply_retention
     from monitor.privacy.erasure import forget as run_forget
 
     wl = load_config(ctx)

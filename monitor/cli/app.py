@@ -105,7 +105,7 @@ def import_(
     or NPS survey responses (score 0-10, comment, date). Good rows are stored, bad rows are
     reported with their line number; re-importing stores no duplicates."""
     from monitor.core.archive import import_file
-    from monitor.privacy.erasure import ingest_transform
+    from monitor.core.pseudonyms import ingest_transform
 
     if kind not in ("mentions", "survey"):
         fail("--kind must be 'mentions' or 'survey'", EXIT_USAGE)

@@ -1,21 +1,18 @@
 """``brandpulse classify [FILE|-]``: sentiment for JSONL texts, streamed.
 
 Input: one JSON object a line with ``text`` (optional ``lang``, ``id`` and any other keys).
-Output: the same objects, in input order, with ``label``, ``score`` and ``lang`` added (label and
-score null for a blank ``text``; ``lang`` kept when given, else detected when ``nlp.language`` is
-available, else null). Lines are read and written in chunks, so the input may be far larger than
-memory. Bad lines (not JSON, no ``text``) are reported on stderr with their line number and
+Output: the same objects, in input order, with ``label``, ``score`` and ``lang`` added (label
+and score null for a blank ``text``; ``lang`` kept when given, else detected). The streaming is
+``monitor.enrich.classify``; this module parses arguments and prints. Bad lines (not JSON, no ``text``) are reported on stderr with their line number and
 skipped; the exit code is then 1.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import sys
-from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import typer
 
@@ -28,8 +25,7 @@ from monitor.cli.support import (
     state,
 )
 from monitor.core.config import default_config_path
-
-DEFAULT_CHUNK = 2000
+from monitor.enrich.classify import DEFAULT_CHUNK, classify_stream, language_detector
 
 
 def _settings(ctx: typer.Context):
@@ -39,94 +35,8 @@ def _settings(ctx: typer.Context):
     explicit = state(ctx).config_path
     if explicit is not None or default_config_path().exists():
         wl = load_config(ctx)
-        return wl.sentiment, list(getattr(wl, "languages", None) or ["de", "en"])
+        return wl.sentiment, list(wl.languages)
     return SentimentSettings(), ["de", "en"]
-
-
-def _language_detector(languages: list[str]) -> Callable[[list[str]], list[str | None]] | None:
-    """Language of each text via nlp.language (lingua, restricted to ``languages``), if present."""
-    try:
-        from nlp import language  # type: ignore[attr-defined]
-    except Exception:
-        return None
-    fn = getattr(language, "detect_language", None)
-    if not callable(fn):
-        return None
-
-    def detect(texts: list[str]) -> list[str | None]:
-        return [fn(t, languages)[0] for t in texts]
-
-    return detect
-
-
-def _chunks(lines: Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
-    buf: list[tuple[int, str]] = []
-    for n, line in enumerate(lines, 1):
-        buf.append((n, line))
-        if len(buf) >= size:
-            yield buf
-            buf = []
-    if buf:
-        yield buf
-
-
-def classify_stream(
-    lines: Iterable[str],
-    out: IO[str],
-    model,
-    *,
-    chunk_size: int = DEFAULT_CHUNK,
-    detect_lang: Callable[[list[str]], list[Any]] | None = None,
-    on_error: Callable[[int, str], None] | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> tuple[int, int]:
-    """Classify JSONL ``lines`` into ``out``; returns (written, bad)."""
-    written = bad = 0
-    for chunk in _chunks(lines, chunk_size):
-        objs: list[dict] = []
-        for n, line in chunk:
-            if not line.strip():
-                if progress:
-                    progress(1)
-                continue
-            try:
-                obj = json.loads(line)
-                if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                    raise ValueError('expected an object with a string "text"')
-            except ValueError as exc:
-                bad += 1
-                if on_error:
-                    on_error(n, str(exc))
-                if progress:
-                    progress(1)
-                continue
-            objs.append(obj)
-        texts = [o["text"] for o in objs]
-        # blank texts keep their place in the output but get no sentiment (label/score null):
-        # the model would otherwise invent one for nothing
-        filled = [i for i, t in enumerate(texts) if t.strip()]
-        predicted = model.predict([texts[i] for i in filled], progress=progress)
-        if progress and len(filled) < len(texts):
-            progress(len(texts) - len(filled))
-        results: list[Any] = [None] * len(texts)
-        for i, r in zip(filled, predicted):
-            results[i] = r
-        need = [i for i, o in enumerate(objs) if not o.get("lang")]
-        langs: list[Any] = [None] * len(need)
-        if need and detect_lang is not None:
-            try:
-                langs = detect_lang([texts[i] for i in need])
-            except Exception:  # detection is best effort
-                langs = [None] * len(need)
-        for i, lg in zip(need, langs):
-            objs[i]["lang"] = lg or None
-        for o, r in zip(objs, results):
-            o["label"] = r.label if r is not None else None
-            o["score"] = round(r.score, 4) if r is not None else None
-            out.write(json.dumps(o, ensure_ascii=False) + "\n")
-        out.flush()
-        written += len(objs)
-    return written, bad
 
 
 def _count_lines(path: Path) -> int | None:
@@ -158,7 +68,7 @@ def register(app: typer.Typer) -> None:
         from nlp.sentiment import ModelError, load_model
 
         cfg, languages = _settings(ctx)
-        detect = _language_detector(languages)
+        detect = language_detector(languages)
         try:
             sm = load_model(
                 model or cfg.model,

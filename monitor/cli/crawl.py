@@ -77,7 +77,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the outcomes as JSON."),
     ) -> None:
         """Crawl the watchlist's sources now (each in its own process) and store new mentions."""
-        from crawler.launch import run_crawl, selected_sources
+        from crawler.launch import selected_sources
+        from monitor.pipeline import steps
 
         wl = load_config(ctx)
         try:
@@ -92,7 +93,7 @@ def register(app: typer.Typer) -> None:
                 + "; check the watchlist's sources",
                 EXIT_USAGE,
             )
-        outcomes = run_crawl(wl, source_type=source, brand=brand, timeout_s=timeout)
+        outcomes = steps.crawl(wl, source_type=source, brand=brand, timeout_s=timeout).outcomes
         if as_json:
             import json
 

@@ -1,4 +1,4 @@
-"""`brandpulse demo`: the main job on the embedded default, offline (grows with the stages)."""
+"""`brandpulse demo`: the main job on the embedded default, offline ."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ def register(app: typer.Typer) -> None:
         directory: Path = typer.Argument(Path("demo"), help="Working folder (watchlist, archive, digest)."),
     ) -> None:
         """Run crawl → enrich → detect → digest on bundled sample data, offline; print the digest path."""
-        from monitor.demo import run_demo
+        from monitor.cli.support import EXIT_USAGE, err_console, fail
+        from monitor.demo import DemoError, run_demo_steps
 
-        path = run_demo(directory)
+        try:
+            path = run_demo_steps(directory, console=err_console)
+        except DemoError as exc:
+            fail(str(exc), EXIT_USAGE)
         typer.echo(str(path))

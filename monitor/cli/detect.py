@@ -31,14 +31,14 @@ def register(app: typer.Typer) -> None:
         """Detect emerging systemic complaints: spikes per brand and topic, new complaint
         themes, and churn leads. Opens or updates alerts in the archive; nothing is alerted
         twice."""
-        from monitor.detect.run import run_detect
+        from monitor.pipeline import steps
 
         day = parse_day(as_of, "--as-of")
         wl = load_config(ctx)
         archive = open_archive(wl)
         with archive:
             try:
-                changes = run_detect(wl, archive, as_of=day)
+                changes = steps.detect(wl, archive, as_of=day)
             except ValueError as exc:
                 fail(str(exc), EXIT_USAGE)
         if as_json:

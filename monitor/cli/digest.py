@@ -44,7 +44,8 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Render the daily digest (HTML + text) and, with --send, e-mail it."""
-        from reports.pipeline import DigestError, run_digest
+        from monitor.pipeline import steps
+        from reports.pipeline import DigestError
 
         period = parse_day(day, "--date")
         if send and out is not None:
@@ -53,7 +54,7 @@ def register(app: typer.Typer) -> None:
         archive = open_archive(wl)
         with archive:
             try:
-                results = run_digest(wl, archive, period=period, send=send, out=out)
+                results = steps.digest(wl, archive, period=period, send=send, out=out)
             except DigestError as exc:
                 fail(str(exc), EXIT_USAGE)
         failed = 0

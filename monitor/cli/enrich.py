@@ -32,18 +32,19 @@ def register(app: typer.Typer) -> None:
         batch_size: int = typer.Option(128, "--batch-size", min=1, max=10_000, help="Mentions per commit."),
         as_json: bool = typer.Option(False, "--json", help="Print the run's figures as JSON."),
     ) -> None:
-        """Detect language, sentiment, topics and aspect sentiment of every mention that needs it.
+        """Detect language, sentiment, topics and aspect sentiment of every mention that needs it,
+        tag survey comments with topics and apply the retention limit (as the daemon does).
 
         Only mentions never enriched, or enriched by another model or taxonomy version, are
         processed; each batch is committed, so an interrupted run resumes where it stopped.
         """
-        from monitor.enrich.run import load_configured_model, run_enrich
+        from monitor.pipeline import steps
         from nlp.language import UnknownLanguageError
         from nlp.sentiment import ModelError
 
         wl = load_config(ctx)
         try:
-            model = load_configured_model(wl)
+            model = steps.load_model(wl)
         except ModelError as exc:
             fail(str(exc), EXIT_USAGE)
         except ValueError as exc:
@@ -64,17 +65,19 @@ def register(app: typer.Typer) -> None:
                 def progress(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
 
-                stats = run_enrich(
+                step = steps.enrich(
                     wl, archive, model=model, progress=progress, batch_size=batch_size, limit=limit
                 )
         except UnknownLanguageError as exc:
             fail(f"languages: {exc}", EXIT_USAGE)
         finally:
             archive.close()
+        stats = step.stats
         if as_json:
-            console.print_json(
-                json.dumps({**stats.__dict__, "mentions_per_s": round(stats.mentions_per_s, 2)})
-            )
+            figures = {**stats.__dict__, "mentions_per_s": round(stats.mentions_per_s, 2)}
+            figures["surveys_tagged"] = step.surveys_tagged
+            figures["retention_redacted"] = step.retention.mentions if step.retention else 0
+            console.print_json(json.dumps(figures))
         elif stats.pending == 0:
             console.print(
                 "Nothing to enrich: every mention is up to date "
@@ -85,6 +88,13 @@ def register(app: typer.Typer) -> None:
                 f"Enriched {stats.enriched} of {stats.pending} mentions in {stats.elapsed_s:.1f} s "
                 f"({stats.mentions_per_s:.1f}/s): {stats.topic_hits} topic hits, "
                 f"{stats.texts_classified} texts classified, {stats.cache_hits} from the cache."
+            )
+        if step.surveys_tagged:
+            console.print(f"{step.surveys_tagged} survey comment(s) tagged with topics.")
+        if step.retention and step.retention.mentions:
+            console.print(
+                f"Retention: {step.retention.mentions} mention(s) published before "
+                f"{step.retention.cutoff} redacted."
             )
         if stats.failed:
             for line in stats.errors:

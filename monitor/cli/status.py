@@ -1,159 +1,19 @@
 """``brandpulse status``: is the daemon running, what ran when, what runs next, what is broken.
 
-Everything comes from the archive (``job_runs``, ``crawl_runs``, ``alerts``, ``digests``) and
-the watchlist, read-only, so status works with or without a daemon: when one runs, its next
-run times come from its status file; otherwise they are computed from the schedule and
-``job_runs`` exactly as a start would (``schedule.first_run_time``).
+The figures come from ``monitor.daemon.status.collect_status``; this module only renders them
+(tables, or ``--json``).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import typer
 from rich.table import Table
 
 from monitor.cli.support import EXIT_USAGE, console, fail, load_config
-
-
-def _size(path) -> int:
-    total = 0
-    for suffix in ("", "-wal"):
-        p = path.with_name(path.name + suffix)
-        if p.exists():
-            total += p.stat().st_size
-    return total
-
-
-def collect_status(wl, archive, *, now: datetime | None = None) -> dict[str, Any]:
-    """The whole status as plain data (what ``--json`` prints)."""
-    from crawler.launch import source_health
-    from monitor.core.archive import parse_time
-    from monitor.daemon.lock import running_daemon
-    from monitor.daemon.schedule import build_jobs, first_run_time
-    from monitor.pipeline.jobs import last_runs
-
-    now = now or datetime.now(UTC)
-    daemon = running_daemon(wl.archive_path)
-    runs = last_runs(archive)
-    live_jobs = (daemon or {}).get("jobs", {})
-    jobs = []
-    for spec in build_jobs(wl):
-        run = runs.get(spec.id, {})
-        if daemon and spec.id in live_jobs:
-            nxt = live_jobs[spec.id].get("next_run_time")
-            running_since = live_jobs[spec.id].get("running_since")
-        else:
-            key = run.get("last_ok_at") if spec.kind == "digest" else run.get("last_done_at")
-            nxt = first_run_time(spec, now, parse_time(key) if key else None)
-            nxt = nxt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            running_since = None
-        jobs.append(
-            {
-                "job": spec.id,
-                "kind": spec.kind,
-                "schedule": spec.schedule_text,
-                "last_started_at": run.get("started_at"),
-                "last_finished_at": run.get("finished_at"),
-                "last_status": run.get("status"),
-                "last_message": run.get("message"),
-                "last_ok_at": run.get("last_ok_at"),
-                "next_run_at": nxt,
-                "running_since": running_since,
-            }
-        )
-
-    health = {(h["brand"], h["source_key"]): h for h in source_health(archive)}
-    sources = []
-    for brand in wl.brands:
-        for src in brand.sources:
-            h = health.pop((brand.name, src.key), None) or {}
-            sources.append(
-                {
-                    "brand": brand.name,
-                    "source_type": src.type,
-                    "source_key": src.key,
-                    "enabled": src.enabled,
-                    **{k: v for k, v in h.items() if k not in ("brand", "source_key", "source_type")},
-                }
-            )
-    for h in health.values():  # sources removed from the watchlist but crawled before
-        sources.append({**h, "enabled": False, "removed": True})
-
-    alerts = [
-        dict(
-            zip(
-                (
-                    "id",
-                    "brand",
-                    "kind",
-                    "topic",
-                    "status",
-                    "window_start",
-                    "window_end",
-                    "observed",
-                    "expected",
-                    "ratio",
-                    "authors",
-                    "updated_at",
-                ),
-                row,
-            )
-        )
-        for row in archive.conn.execute(
-            """SELECT id, brand, kind, topic, status, window_start, window_end, observed, expected,
-                      ratio, authors, updated_at
-               FROM alerts WHERE status != 'resolved' ORDER BY updated_at DESC, id DESC"""
-        ).fetchall()
-    ]
-
-    last = archive.conn.execute(
-        "SELECT period, max(sent_at), count(*) FROM digests WHERE status='sent' "
-        "GROUP BY period ORDER BY max(sent_at) DESC LIMIT 1"
-    ).fetchone()
-    failed = archive.conn.execute("SELECT count(*) FROM digests WHERE status='failed'").fetchone()[0]
-    rendered = archive.conn.execute(
-        "SELECT period, rendered_at, html_path FROM digests ORDER BY rendered_at DESC, id DESC LIMIT 1"
-    ).fetchone()
-    digest = {
-        "last_sent_period": last[0] if last else None,
-        "last_sent_at": last[1] if last else None,
-        "last_sent_recipients": last[2] if last else 0,
-        "last_rendered_period": rendered[0] if rendered else None,
-        "last_rendered_at": rendered[1] if rendered else None,
-        "last_rendered_html": rendered[2] if rendered else None,
-        "failed_deliveries": failed,
-        "send_time": f"{wl.digest.send_time.strftime('%H:%M')} {wl.timezone}",
-    }
-
-    count = archive.count
-    archive_info = {
-        "path": str(wl.archive_path),
-        "size_bytes": _size(wl.archive_path),
-        "mentions": count("mentions"),
-        "enriched": count("enrichments"),
-        "schema_version": archive.conn.execute("PRAGMA user_version").fetchone()[0],
-    }
-    problems = [
-        s for s in sources if s.get("status") in ("failed", "timeout", "killed") or s.get("layout_suspect")
-    ]
-    return {
-        "generated_at": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "timezone": wl.timezone,
-        "daemon": {
-            "running": daemon is not None,
-            **({k: v for k, v in daemon.items() if k != "jobs"} if daemon else {}),
-        },
-        "jobs": jobs,
-        "sources": sources,
-        "open_alerts": alerts,
-        "digest": digest,
-        "archive": archive_info,
-        "healthy": not problems and not any(j["last_status"] == "failed" for j in jobs),
-    }
-
+from monitor.daemon.status import collect_status
 
 # --------------------------------------------------------------------------- rendering
 
@@ -161,7 +21,7 @@ def collect_status(wl, archive, *, now: datetime | None = None) -> dict[str, Any
 def _local(value: str | None, tz) -> str:
     if not value:
         return "—"
-    from monitor.core.archive import parse_time
+    from monitor.core.times import parse_time
 
     return parse_time(value).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 

@@ -13,7 +13,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import sqlite_utils
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from monitor.core.schema import migrate
+from monitor.core.times import iso, parse_time, utcnow
 
 MENTION_COLUMNS = (
     "source",
@@ -45,38 +46,6 @@ _INSERT_MENTION = (
     f"INSERT OR IGNORE INTO mentions ({', '.join(MENTION_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in MENTION_COLUMNS)})"
 )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(dt: datetime) -> str:
-    """UTC ISO 8601 with seconds precision and a Z, the archive's one time format."""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(value: Any) -> datetime:
-    """Parse ISO 8601 strings, dates, epoch seconds; naive values are taken as UTC."""
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    elif isinstance(value, (int, float)):
-        dt = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
-    elif isinstance(value, str) and value.strip():
-        s = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-        try:
-            dt = datetime.fromisoformat(s)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an ISO 8601 date/time") from None
-    else:
-        raise ValueError("a date/time is required")
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
 
 
 _URL = re.compile(r"https?://\S+")

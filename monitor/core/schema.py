@@ -328,10 +328,15 @@ def _v2_analyst(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v3_rating_only(db: sqlite_utils.Database) -> None:
+    """Reviews with stars and no text are counted apart from parse errors (issue 15)."""
+    _run_script(db, "ALTER TABLE crawl_runs ADD COLUMN items_rating_only INTEGER NOT NULL DEFAULT 0;")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 
 #: Forward migrations; ``PRAGMA user_version`` = how many have been applied.
-MIGRATIONS: list[Migration] = [_v1_core, _v2_analyst]
+MIGRATIONS: list[Migration] = [_v1_core, _v2_analyst, _v3_rating_only]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -28,6 +28,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.core.config import ConfigError, Schedule, Watchlist
+from monitor.pipeline.runs import crawl_job_id
 
 JobKind = Literal["crawl", "enrich", "detect", "digest"]
 
@@ -55,10 +56,6 @@ class JobSpec:
     def signature(self) -> str:
         """Changes when the job's timing changes (used to decide what a reload reschedules)."""
         return f"{self.kind}|{self.schedule_text}|{self.grace.total_seconds()}"
-
-
-def crawl_job_id(brand: str, source_key: str) -> str:
-    return f"crawl:{brand}/{source_key}"
 
 
 def describe(schedule: Schedule) -> str:

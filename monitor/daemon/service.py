@@ -33,12 +33,14 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor.core.archive import Archive, iso, parse_time
+from monitor.core.archive import Archive
 from monitor.core.config import ConfigError, Watchlist, load_watchlist
+from monitor.core.times import iso, parse_time
+from monitor.daemon.jobs import STAGES, JobContext, JobFunc, run_recorded
 from monitor.daemon.lock import ArchiveLock
 from monitor.daemon.logs import get_logger, log_event
 from monitor.daemon.schedule import JobSpec, build_jobs, first_run_time, last_fire_time
-from monitor.pipeline.jobs import STAGES, JobContext, JobFunc, close_stale_runs, last_runs, run_recorded
+from monitor.pipeline.runs import close_stale_runs, last_runs
 
 log = get_logger("daemon")
 

@@ -1,6 +1,6 @@
 """The offline demo: the bundled watchlist and snapshots run through every real stage.
 
-``run_demo(DIR)`` writes ``DIR/watchlist.yaml`` (the embedded default, its sources pointed
+``run_demo_steps(DIR)`` writes ``DIR/watchlist.yaml`` (the embedded default, its sources pointed
 at a local server), serves ``snapshots/`` on 127.0.0.1 with ``crawler.localserver``, and
 runs crawl (the real spiders, in subprocesses) → enrich → detect → digest on that archive.
 The demo's data end on 2026-11-21 (Europe/Berlin); detect and digest are run for that day,
@@ -9,18 +9,6 @@ whatever today's date is, so the demo always shows the same incident.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from monitor.demo.run import DEMO_DAY, DemoError, run_demo_steps
 
-__all__ = ["DEMO_DAY", "DemoError", "run_demo"]
-
-
-def run_demo(directory: Path) -> Path:
-    """Run the demo in ``directory``; return the digest HTML's path (exit 2 on a clear error)."""
-    from monitor.cli.support import EXIT_USAGE, fail
-
-    try:
-        return run_demo_steps(Path(directory))
-    except DemoError as exc:
-        fail(str(exc), EXIT_USAGE)
+__all__ = ["DEMO_DAY", "DemoError", "run_demo_steps"]

@@ -17,8 +17,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from rich.console import Console
+
 from crawler.localserver import FixtureServer, Hit, Route
+from monitor.core.archive import Archive
 from monitor.core.config import ConfigError, Watchlist, load_watchlist
+from monitor.pipeline import steps
+from monitor.pipeline.runs import recorded
 
 PACKAGE = Path(__file__).parent
 WATCHLIST = PACKAGE / "watchlist.yaml"
@@ -141,16 +146,8 @@ def build_routes(wl: Watchlist, manifest: dict, snapshots: Path = SNAPSHOTS) -> 
 # --------------------------------------------------------------------------- stages
 
 
-def _stage(module: str, name: str) -> Any:
-    try:
-        mod = __import__(module, fromlist=[name])
-        return getattr(mod, name)
-    except (ImportError, AttributeError) as exc:
-        raise DemoError(f"{module}.{name} is not available ({exc}); that stage is not built yet") from None
-
-
 @contextmanager
-def _progress() -> Iterator[Any]:
+def _progress(console: Console) -> Iterator[Any]:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -160,15 +157,13 @@ def _progress() -> Iterator[Any]:
         TimeElapsedColumn,
     )
 
-    from monitor.cli.support import err_console
-
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err_console,
+        console=console,
         transient=False,
     ) as progress:
         yield progress
@@ -185,40 +180,22 @@ def _tick(progress: Any, task: Any):
 
 def crawl(wl: Watchlist, progress: Any) -> list[Any]:
     """Crawl every demo source, one source type at a time so that the bar moves."""
-    run_crawl = _stage("crawler.launch", "run_crawl")
     types = list(dict.fromkeys(s.type for b in wl.brands for s in b.sources if s.enabled))
     task = progress.add_task("crawl: snapshots on 127.0.0.1", total=len(types))
     outcomes = []
     for source_type in types:
         progress.update(task, description=f"crawl: {source_type}")
-        outcomes += run_crawl(wl, source_type=source_type)
+        outcomes += steps.crawl(wl, source_type=source_type).outcomes
         progress.advance(task)
     progress.update(task, description="crawl: done")
     return outcomes
 
 
-@contextmanager
-def _recorded(archive: Any, job: str) -> Iterator[None]:
-    """Keep each stage in ``job_runs`` as the daemon would, so ``brandpulse status`` after the
-    demo shows when enrich, detect and digest last ran."""
-    run_id = archive.start_run("job_runs", job=job)
-    try:
-        yield
-    except BaseException as exc:
-        archive.finish_run("job_runs", run_id, status="failed", message=f"{type(exc).__name__}: {exc}"[:1000])
-        raise
-    archive.finish_run("job_runs", run_id, status="ok", message="demo")
-
-
-def run_demo_steps(directory: Path, *, snapshots: Path = SNAPSHOTS) -> Path:
-    """All stages, in order; returns the digest HTML path."""
-    from monitor.cli.support import err_console
-    from monitor.core.archive import Archive
-
+def run_demo_steps(directory: Path, *, console: Console | None = None, snapshots: Path = SNAPSHOTS) -> Path:
+    """All stages, in order, each recorded in ``job_runs`` as the daemon would (so that
+    ``brandpulse status`` after the demo shows them); returns the digest HTML path."""
+    err_console = console or Console(stderr=True)
     manifest = load_manifest(snapshots)
-    run_enrich = _stage("monitor.enrich.run", "run_enrich")
-    run_detect = _stage("monitor.detect.run", "run_detect")
-    run_digest = _stage("reports.pipeline", "run_digest")
 
     with FixtureServer() as server:
         path = prepare_directory(directory, server.url)
@@ -227,23 +204,27 @@ def run_demo_steps(directory: Path, *, snapshots: Path = SNAPSHOTS) -> Path:
         err_console.print(
             f"[bold]brandpulse demo[/] in {directory} — snapshots served on {server.url}", highlight=False
         )
-        with _progress() as progress:
+        with _progress(err_console) as progress:
             outcomes = crawl(wl, progress)
-            report_crawl(outcomes)
+            report_crawl(outcomes, err_console)
             with Archive.open(wl.archive_path) as archive:
                 task = progress.add_task("enrich: language, sentiment, topics", total=None)
-                with _recorded(archive, "enrich"):
-                    stats = run_enrich(wl, archive, progress=_tick(progress, task))
+                with recorded(archive, "enrich") as run:
+                    step = steps.enrich(wl, archive, progress=_tick(progress, task))
+                    run.message = f"demo: {step.summary()}"
+                stats = step.stats
                 progress.update(task, completed=stats.pending, total=stats.pending)
                 days = [DEMO_DAY - timedelta(days=n) for n in range(DETECT_DAYS - 1, -1, -1)]
                 task = progress.add_task(f"detect: {days[0]} .. {DEMO_DAY}", total=len(days))
-                with _recorded(archive, "detect"):
+                with recorded(archive, "detect") as run:
                     for day in days:
-                        changes = run_detect(wl, archive, as_of=day)
+                        changes = steps.detect(wl, archive, as_of=day)
                         progress.advance(task)
+                    run.message = f"demo: {steps.detect_summary(changes)}"
                 task = progress.add_task(f"digest: {DEMO_DAY}", total=1)
-                with _recorded(archive, "digest"):
-                    results = run_digest(wl, archive, period=DEMO_DAY, send=False)
+                with recorded(archive, "digest") as run:
+                    results = steps.digest(wl, archive, period=DEMO_DAY, send=False)
+                    run.message = f"demo: {steps.digest_summary(DEMO_DAY, results, send=False)}"
                 progress.advance(task)
     err_console.print(
         f"enrich: {stats.enriched} mention(s) in {stats.elapsed_s:.1f}s "
@@ -253,10 +234,7 @@ def run_demo_steps(directory: Path, *, snapshots: Path = SNAPSHOTS) -> Path:
     )
     err_console.print(
         f"detect: {len(changes)} alert change(s) on {DEMO_DAY}"
-        + "".join(
-            f"\n  {getattr(c, 'change', '')} {getattr(c, 'kind', '')} {getattr(c, 'topic', '') or ''}".rstrip()
-            for c in changes
-        ),
+        + "".join(f"\n  {c.change} {c.kind} {c.topic or ''}".rstrip() for c in changes),
         highlight=False,
     )
     if not results:
@@ -264,10 +242,8 @@ def run_demo_steps(directory: Path, *, snapshots: Path = SNAPSHOTS) -> Path:
     return Path(results[0].html_path)
 
 
-def report_crawl(outcomes: list[Any]) -> None:
+def report_crawl(outcomes: list[Any], err_console: Console) -> None:
     """One line per source; failed sources are named but do not stop the demo."""
-    from monitor.cli.support import err_console
-
     for o in outcomes:
         colour = "green" if o.status == "ok" and not o.parse_errors else "red"
         err_console.print(

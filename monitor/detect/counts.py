@@ -23,74 +23,22 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from monitor.core.archive import Archive, iso
+from monitor.core.archive import Archive
+
+#: Series name of a brand's total (all topics together).
+from monitor.core.times import Window, iso
 
 #: Series name of a brand's total (all topics together).
 TOTAL = "_total"
 #: The ``min_count`` floor counts at most this many mentions per author: a follow-up
 #: counts, a flood from one account does not.
 PER_AUTHOR_CAP = 2
-
-
-# --------------------------------------------------------------------------- windows
-
-
-def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """UTC start and end of a local day (23 or 25 hours long on DST change days)."""
-    start = datetime.combine(day, time(0), tzinfo=tz)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
-
-
-@dataclass(frozen=True)
-class Window:
-    """The period under test: [start, end) in UTC, labelled with a local day.
-
-    ``coverage`` says which share of which local day the window covers, so that the
-    expected count of a partial day or a rolling 24 h window is the matching share of the
-    per-day expectation."""
-
-    start: datetime
-    end: datetime
-    day: date
-    coverage: tuple[tuple[date, float], ...]
-
-    @property
-    def first_day(self) -> date:
-        return self.coverage[0][0]
-
-
-def _coverage(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[tuple[date, float], ...]:
-    parts = []
-    day = start.astimezone(tz).date()
-    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
-    while day <= last:
-        d0, d1 = day_bounds(day, tz)
-        overlap = (min(end, d1) - max(start, d0)).total_seconds()
-        if overlap > 0:
-            parts.append((day, overlap / (d1 - d0).total_seconds()))
-        day += timedelta(days=1)
-    return tuple(parts)
-
-
-def day_window(day: date, tz: ZoneInfo, *, now: datetime | None = None) -> Window:
-    """The local day ``day``; when that day is still running, up to ``now``."""
-    start, end = day_bounds(day, tz)
-    if now is not None and start < now < end:
-        end = now
-    return Window(start, end, day, _coverage(start, end, tz))
-
-
-def rolling_window(now: datetime, tz: ZoneInfo, hours: int = 24) -> Window:
-    """The last ``hours`` hours ending at ``now`` (for intraday runs)."""
-    start = now - timedelta(hours=hours)
-    return Window(start, now, now.astimezone(tz).date(), _coverage(start, now, tz))
 
 
 # --------------------------------------------------------------------------- loading
@@ -344,9 +292,3 @@ def rating_averages(events: Events, brand: str, days: Sequence[date]) -> pd.Data
         return pd.DataFrame(columns=["source", "day", "rating", "n"])
     g = rated.groupby(["source", "day"])["rating"].agg(["mean", "count"]).reset_index()
     return g.rename(columns={"mean": "rating", "count": "n"})
-
-
-def days_between(first: date, last: date) -> list[date]:
-    """Every local day from ``first`` to ``last`` inclusive."""
-    n = (last - first).days + 1
-    return [first + timedelta(days=i) for i in range(max(n, 0))]

@@ -25,24 +25,29 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from monitor.core.archive import Archive, iso, parse_time, utcnow
+from monitor.core.archive import Archive
 from monitor.core.config import AlertSettings, Brand, Watchlist
+from monitor.core.times import (
+    Window,
+    day_bounds,
+    day_window,
+    days_between,
+    iso,
+    parse_time,
+    rolling_window,
+    utcnow,
+)
 from monitor.detect import lifecycle, themes
 from monitor.detect.baseline import Expectation, expect
 from monitor.detect.churn import ChurnMatcher
 from monitor.detect.counts import (
     TOTAL,
     Events,
-    Window,
     count_rows,
     daily_authors,
-    day_bounds,
-    day_window,
-    days_between,
     in_window,
     load_events,
     rating_averages,
-    rolling_window,
 )
 from monitor.detect.examples import pick_examples, quote_of
 from monitor.detect.lifecycle import AlertChange, Finding
@@ -103,7 +108,7 @@ def run_detect(
     now = now or utcnow()
     window = detection_window(wl, as_of, now)
     cfg = wl.alerts
-    base_first = window.first_day - timedelta(days=7 * cfg.baseline_weeks)
+    base_first = window.first - timedelta(days=7 * cfg.baseline_weeks)
     start = day_bounds(base_first, wl.tz)[0]
     topics = list(wl.topics)
     brands = [b.name for b in wl.brands]
@@ -117,8 +122,8 @@ def run_detect(
     changes: list[AlertChange] = []
     for brand in wl.brands:
         first = firsts.get(brand.name)
-        history_from = max(base_first, first) if first else window.first_day
-        baseline_days = days_between(history_from, window.first_day - timedelta(days=1))
+        history_from = max(base_first, first) if first else window.first
+        baseline_days = days_between(history_from, window.first - timedelta(days=1))
         _retire_daily_churn_lists(archive, brand.name, at)
         if len(baseline_days) >= MIN_HISTORY_DAYS:
             series = [TOTAL, *(t for t in topics if t != CHURN_TOPIC)]
@@ -282,7 +287,7 @@ def _spikes(
             change = lifecycle.record_quiet_day(
                 archive,
                 active[t.series],
-                window.day,
+                window.last,
                 t.authors,
                 None if exp is None else exp.expected,
                 cooldown_days=cfg.cooldown_days,
@@ -345,7 +350,7 @@ def _spike_finding(
         brand=brand,
         kind="spike",
         topic=None if t.series == TOTAL else t.series,
-        day=window.day,
+        day=window.last,
         observed=float(t.authors),
         expected=float(exp.expected),
         ratio=round(ratio, 3),
@@ -424,7 +429,7 @@ def _themes(
             brand=brand.name,
             kind="theme",
             topic=c.term,
-            day=window.day,
+            day=window.last,
             observed=float(authors),
             expected=float(expected),
             ratio=c.ratio,
@@ -466,7 +471,7 @@ def _themes(
         change = lifecycle.record_quiet_day(
             archive,
             row,
-            window.day,
+            window.last,
             float(hits["author_key"].nunique()),
             None,
             cooldown_days=cfg.cooldown_days,
@@ -570,7 +575,7 @@ def _churn_finding(
         brand=brand.name,
         kind="churn",
         topic=None,
-        day=window.day,
+        day=window.last,
         observed=float(t.authors),
         expected=float(exp.expected),
         ratio=round(ratio, 3),

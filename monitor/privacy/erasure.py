@@ -1,57 +1,22 @@
-"""Privacy: pseudonymised authors at ingestion, retention, and erasure of one person.
+"""Privacy: retention, and erasure of one person (pseudonyms at ingestion: core.pseudonyms).
 
-- ``ingest_transform``: authors become keyed pseudonyms before they are stored, when the
-  operator asks for that, so the archive never holds the real name.
 - ``apply_retention``: text, title, author and url of old mentions go; counts stay.
 - ``forget``: one person's data goes everywhere, and the bytes with it.
 See docs/privacy.md for what is stored and why."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.core.archive import Archive, iso, text_hash, utcnow
-from monitor.core.config import Watchlist
-
-
-class MissingKey(RuntimeError):
-    pass
-
-
-def pseudonym(author: str, key: bytes) -> str:
-    """A stable, keyed pseudonym: the same author maps to the same value, the name is gone."""
-    digest = hmac.new(key, author.strip().casefold().encode("utf-8"), hashlib.sha256).hexdigest()
-    return f"anon-{digest[:16]}"
-
-
-def ingest_transform(wl: Watchlist) -> Callable[[dict], dict] | None:
-    """The row transform applied to every mention before it is stored, or None."""
-    if not wl.privacy.pseudonymise_authors:
-        return None
-    raw = os.environ.get(wl.privacy.key_env)
-    if not raw:
-        raise MissingKey(
-            f"privacy.pseudonymise_authors is on but ${wl.privacy.key_env} is not set: "
-            "export a long random secret (e.g. `openssl rand -hex 32`)"
-        )
-    key = raw.encode("utf-8")
-
-    def transform(row: dict) -> dict:
-        if row.get("author"):
-            row["author"] = pseudonym(row["author"], key)
-        return row
-
-    return transform
-
+from monitor.core.archive import Archive, text_hash
+from monitor.core.pseudonyms import pseudonym
+from monitor.core.times import iso, utcnow
 
 # --------------------------------------------------------------------------- erasure
 # Why so thorough: deleting a row leaves its bytes in free pages, in the WAL and in the
@@ -114,11 +79,6 @@ def author_variants(author: str, key: bytes | None) -> list[str]:
     if key:
         variants.append(pseudonym(author, key))
     return variants
-
-
-def key_from_env(wl: Watchlist) -> bytes | None:
-    raw = os.environ.get(wl.privacy.key_env)
-    return raw.encode("utf-8") if raw else None
 
 
 def _fold(value: str | None) -> str | None:
