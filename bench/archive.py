@@ -30,7 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.core.archive import Archive, content_hash  # noqa: E402
+from monitor.core.archive import Archive  # noqa: E402
+from monitor.core.rows import content_hash  # noqa: E402
 from monitor.core.times import iso  # noqa: E402
 
 BRANDS = ["Acme", "Bolt", "Cirrus", "Dorado", "Eiger"]

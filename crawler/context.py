@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from monitor.core.archive import Archive, MentionIn, mention_row
+from monitor.core.archive import Archive
+from monitor.core.rows import MentionIn, mention_row
 from monitor.core.times import iso, parse_time
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """The one item every spider yields: an archive row of the ``mentions`` table.
 
 Spiders never build this by hand: ``CrawlContext.to_item`` validates the parsed fields
-through ``monitor.core.archive.MentionIn`` and ``mention_row``, so the crawler and the import
+through ``monitor.core.rows.MentionIn`` and ``mention_row``, so the crawler and the import
 command produce identical rows.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import scrapy
 
-from monitor.core.archive import MENTION_COLUMNS
+from monitor.core.rows import MENTION_COLUMNS
 
 
 class MentionItem(scrapy.Item):

@@ -55,13 +55,11 @@ class CrawlOutcome:
 
 
 def skip_reason(source: Any) -> str | None:
-    """Why a source cannot run in this environment (missing credentials), or None."""
-    if source.type == "bluesky":
-        from crawler.spiders.bluesky import credentials, missing_credentials_message
+    """Why a source cannot run in this environment (missing credentials), or None: the
+    spider class says, so that the launcher needs no per-source rules."""
+    from crawler.spiders import SPIDERS
 
-        if credentials() is None:
-            return missing_credentials_message()
-    return None
+    return SPIDERS[source.type].unavailable_reason(source)
 
 
 def selected_sources(

@@ -8,7 +8,8 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from monitor.core.archive import Archive, MentionIn, mention_row, text_hash
+from monitor.core.archive import Archive
+from monitor.core.rows import MentionIn, mention_row, text_hash
 from monitor.core.times import iso
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analyst" / "itunes_rss_reviews.json"

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from monitor.core.archive import Archive, MentionIn, mention_row
+from monitor.core.archive import Archive
+from monitor.core.rows import MentionIn, mention_row
 from monitor.core.times import iso
 
 BERLIN = ZoneInfo("Europe/Berlin")

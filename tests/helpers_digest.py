@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 import yaml
 from conftest import MINIMAL_WATCHLIST
 
-from monitor.core.archive import Archive, MentionIn, mention_row
+from monitor.core.archive import Archive
 from monitor.core.config import Watchlist, load_watchlist
+from monitor.core.rows import MentionIn, mention_row
 from monitor.core.times import iso
 
 DAY = date(2026, 11, 21)

@@ -20,7 +20,8 @@ from monitor.analyst.query import (
     run_query,
 )
 from monitor.cli.app import app
-from monitor.core.archive import Archive, MentionIn, mention_row
+from monitor.core.archive import Archive
+from monitor.core.rows import MentionIn, mention_row
 
 runner = CliRunner()
 

@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from monitor.cli.app import app
-from monitor.core.archive import Archive, MentionIn, content_hash, mention_row
+from monitor.core.archive import Archive
+from monitor.core.rows import MentionIn, content_hash, mention_row
 from monitor.core.schema import MIGRATIONS, migrate
 from monitor.core.times import parse_time
 

@@ -21,7 +21,7 @@ from crawler.spiders.mastodon import parse_statuses
 from crawler.spiders.reddit import parse_reddit
 from crawler.spiders.schemaorg import parse_schemaorg
 from crawler.spiders.trustpilot import parse_trustpilot
-from monitor.core.archive import MentionIn
+from monitor.core.rows import MentionIn
 from monitor.core.times import parse_time
 
 FIX = Path(__file__).parent / "fixtures" / "crawler"

@@ -158,7 +158,7 @@ def test_near_duplicate_reposts_do_not_count(quiet):
     same = "Mein Paket ist seit zwei Wochen verschwunden, niemand hilft!"
     reposts = [Mention(local(DAY, 8 + i % 10), f"bot-{i}", same) for i in range(15)]
     # Identical text (different ids, links, authors): the archive marks them as reposts.
-    from monitor.core.archive import MentionIn, mention_row
+    from monitor.core.rows import MentionIn, mention_row
 
     rows = [
         mention_row(
@@ -197,7 +197,7 @@ def test_without_as_of_the_last_24_hours_are_judged(quiet):
 
 def test_an_empty_archive_and_unenriched_mentions_are_fine(watchlist, archive, caplog):
     assert detect(watchlist, archive, DAY) == []
-    from monitor.core.archive import MentionIn, mention_row
+    from monitor.core.rows import MentionIn, mention_row
 
     archive.add_mentions(
         [mention_row(MentionIn(text="Ich kündige!", id="u1", published_at=local(DAY)), default_brand="Acme")]

@@ -193,7 +193,7 @@ def test_topics_removed_from_the_watchlist_are_ignored(archive):
 
 
 def test_star_rating_averages_per_source_and_day(archive):
-    from monitor.core.archive import MentionIn, mention_row
+    from monitor.core.rows import MentionIn, mention_row
 
     d = datetime(2026, 11, 2, 10, tzinfo=UTC)
     rows = [

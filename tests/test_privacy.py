@@ -10,8 +10,9 @@ from helpers_analyst import SHIFT_TO, appstore_rows, seed
 from typer.testing import CliRunner
 
 from monitor.cli.app import app
-from monitor.core.archive import Archive, text_hash
+from monitor.core.archive import Archive
 from monitor.core.pseudonyms import pseudonym
+from monitor.core.rows import text_hash
 from monitor.privacy.erasure import apply_retention, forget
 
 runner = CliRunner()

@@ -27,6 +27,12 @@ class SourceSpider(scrapy.Spider):
     #: documented API endpoints are exempt from robots.txt (see docs/sources.md)
     api_endpoint: ClassVar[bool] = True
 
+    @classmethod
+    def unavailable_reason(cls, source: Any) -> str | None:
+        """Why this source cannot be crawled here (e.g. missing credentials), or None. The
+        launcher records the run as 'skipped' with this sentence instead of starting Scrapy."""
+        return None
+
     def __init__(self, ctx: CrawlContext, **kwargs: Any):
         super().__init__(name=self.name, **kwargs)
         self.ctx = ctx

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 from urllib.parse import urlencode
 
 from crawler.context import ParsedPage
@@ -68,6 +69,10 @@ class BlueskySpider(SourceSpider):
     default_base = "https://bsky.social"
 
     jwt: str | None = None
+
+    @classmethod
+    def unavailable_reason(cls, source: Any) -> str | None:
+        return missing_credentials_message() if credentials() is None else None
 
     def search(self, cursor: str | None):
         params = {"q": self.ctx.search_terms(boolean=False), "sort": "latest", "limit": PAGE_SIZE}

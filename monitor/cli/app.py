@@ -1,7 +1,7 @@
 """The ``brandpulse`` command line.
 
 The command names are a contract (README, scheduler, outside checks). Each stage's commands
-live in their own module under ``monitor/commands/`` and are registered here, so the CLI
+live in their own module under ``monitor/cli/`` and are registered here, so the CLI
 stays a thin shell over the stages.
 """
 
@@ -104,30 +104,15 @@ def import_(
     """Import mentions (text, id, source, url, author, title, lang, rating, published_at, brand)
     or NPS survey responses (score 0-10, comment, date). Good rows are stored, bad rows are
     reported with their line number; re-importing stores no duplicates."""
-    from monitor.core.archive import import_file
-    from monitor.core.pseudonyms import ingest_transform
+    from monitor.pipeline import steps
 
-    if kind not in ("mentions", "survey"):
-        fail("--kind must be 'mentions' or 'survey'", EXIT_USAGE)
     wl = load_config(ctx)
-    default_brand = brand or wl.brands[0].name
-    names = {b.name for b in wl.brands}
-    if brand and brand not in names:
-        fail(f"--brand {brand!r} is not in the watchlist ({', '.join(sorted(names))})", EXIT_USAGE)
     archive = open_archive(wl)
     with archive:
-        result = import_file(
-            archive,
-            file,
-            kind=kind,
-            default_brand=default_brand,
-            known_brands=names,
-            prepare=ingest_transform(wl) if kind == "mentions" else None,
-        )
-        if kind == "survey" and result.stats.new:
-            from monitor.enrich.survey_topics import tag_survey_topics
-
-            tag_survey_topics(wl, archive)
+        try:
+            result = steps.import_records(wl, archive, file, kind=kind, brand=brand)
+        except ValueError as exc:
+            fail(str(exc), EXIT_USAGE)
     s = result.stats
     console.print(
         f"{file}: {s.new} new, {s.seen} already in the archive"
@@ -142,7 +127,7 @@ def import_(
         raise typer.Exit(EXIT_FAILED)
 
 
-# Stage commands, one module each (see monitor/commands/).
+# Stage commands, one module each (monitor/cli/<stage>.py).
 for _name in (
     "classify",
     "crawl",

@@ -1,6 +1,6 @@
 """Shared plumbing for CLI commands: the global options, config loading, error exits.
 
-Every command module under ``monitor/commands/`` uses these so that a bad watchlist or a
+Every command module under ``monitor/cli/`` uses these so that a bad watchlist or a
 missing archive looks the same everywhere: one sentence, the file, and exit code 2.
 """
 
@@ -22,7 +22,6 @@ err_console = Console(stderr=True)
 
 EXIT_USAGE = 2  # bad configuration or arguments
 EXIT_FAILED = 1  # the work ran but something failed (bad rows, failed sends, ...)
-EXIT_NOT_BUILT = 3  # a stage that does not exist yet
 
 
 @dataclass
@@ -85,7 +84,3 @@ def open_archive(wl: Watchlist, *, readonly: bool = False):
         return Archive.open(wl.archive_path, readonly=readonly)
     except FileNotFoundError as exc:
         fail(str(exc), EXIT_USAGE)
-
-
-def not_built(stage: str, issue: int) -> NoReturn:
-    fail(f"the {stage} stage is not built yet (issue #{issue}); nothing was done", EXIT_NOT_BUILT)

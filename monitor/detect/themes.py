@@ -29,13 +29,11 @@ MAX_BASELINE_TEXTS = 4000
 EmergingFn = Callable[..., list]
 
 
-def default_emerging() -> EmergingFn | None:
-    """``nlp.keyness.emerging_terms`` when the NLP package provides it."""
-    try:
-        from nlp.keyness import emerging_terms
-    except ImportError:  # the NLP side has not shipped keyness in this install
-        log.warning("nlp.keyness is not available: emerging themes are skipped")
-        return None
+def default_emerging() -> EmergingFn:
+    """``nlp.keyness.emerging_terms``, imported when detection first needs it (spaCy's lookup
+    tables load with it)."""
+    from nlp.keyness import emerging_terms
+
     return emerging_terms
 
 

@@ -25,8 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.core.archive import Archive, text_hash
+from monitor.core.archive import Archive
 from monitor.core.config import Watchlist
+from monitor.core.rows import text_hash
 from monitor.core.times import iso, utcnow
 from nlp.aspects import aspect_label, aspect_texts
 from nlp.language import detect_language

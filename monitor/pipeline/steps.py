@@ -21,6 +21,7 @@ from monitor.core.config import Watchlist
 
 if TYPE_CHECKING:
     from crawler.launch import CrawlOutcome
+    from monitor.core.importer import ImportResult
     from monitor.detect.lifecycle import AlertChange
     from monitor.enrich.run import EnrichStats
     from monitor.privacy.erasure import RetentionReport
@@ -65,6 +66,40 @@ def crawl(
     from crawler.launch import run_crawl
 
     return CrawlStep(run_crawl(wl, source_type=source_type, brand=brand, timeout_s=timeout_s))
+
+
+# --------------------------------------------------------------------------- import
+
+IMPORT_KINDS = ("mentions", "survey")
+
+
+def import_records(
+    wl: Watchlist, archive: Archive, path: Path, *, kind: str = "mentions", brand: str | None = None
+) -> ImportResult:
+    """Import a CSV/JSONL file as a crawl would store it: authors pseudonymised when the
+    watchlist says so, rows without a brand given to ``brand`` (or the first brand), survey
+    comments tagged with topics. Raises ValueError for a bad ``kind`` or unknown ``brand``."""
+    from monitor.core.importer import import_file
+    from monitor.core.pseudonyms import ingest_transform
+    from monitor.enrich.survey_topics import tag_survey_topics
+
+    if kind not in IMPORT_KINDS:
+        raise ValueError("--kind must be 'mentions' or 'survey'")
+    names = {b.name for b in wl.brands}
+    if brand and brand not in names:
+        raise ValueError(f"--brand {brand!r} is not in the watchlist ({', '.join(sorted(names))})")
+    prepare = ingest_transform(wl) if kind == "mentions" else None
+    result = import_file(
+        archive,
+        path,
+        kind=kind,
+        default_brand=brand or wl.brands[0].name,
+        known_brands=names,
+        prepare=prepare,
+    )
+    if kind == "survey" and result.stats.new:
+        tag_survey_topics(wl, archive)
+    return result
 
 
 # --------------------------------------------------------------------------- enrich

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.core.archive import Archive, text_hash
+from monitor.core.archive import Archive
 from monitor.core.pseudonyms import pseudonym
+from monitor.core.rows import text_hash
 from monitor.core.times import iso, utcnow
 
 # --------------------------------------------------------------------------- erasure

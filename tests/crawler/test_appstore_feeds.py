@@ -21,7 +21,7 @@ from crawler.spiders.appstore import (
     parse_appstore,
     parse_appstore_xml,
 )
-from monitor.core.archive import MentionIn
+from monitor.core.rows import MentionIn
 from monitor.core.times import parse_time
 
 FIX = Path(__file__).parents[1] / "fixtures" / "crawler" / "appstore"

@@ -14,7 +14,7 @@ import pytest
 from crawler.context import CrawlContext
 from crawler.parsing import iso_utc, rating_1_to_5
 from crawler.spiders.schemaorg import parse_schemaorg
-from monitor.core.archive import MentionIn
+from monitor.core.rows import MentionIn
 
 FIX = Path(__file__).parents[1] / "fixtures" / "crawler" / "schemaorg"
 RECIPE_URL = "https://www.allrecipes.com/recipe/133948/four-cheese-margherita-pizza/"

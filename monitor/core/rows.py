@@ -1,0 +1,152 @@
+"""The rows every writer stores: a mention and a survey response, validated and hashed.
+
+Why a module of their own: the crawler, the importer and the tests must build identical rows
+(same normalisation, same content hash), so there is exactly one definition of each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from monitor.core.times import iso, parse_time, utcnow
+
+MENTION_COLUMNS = (
+    "source",
+    "source_key",
+    "external_id",
+    "url",
+    "author",
+    "title",
+    "text",
+    "lang",
+    "rating",
+    "reach",
+    "published_at",
+    "fetched_at",
+    "brand",
+    "content_hash",
+    "raw_ref",
+)
+
+
+_URL = re.compile(r"https?://\S+")
+_HANDLE = re.compile(r"[@#]\w+")
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def content_hash(text: str | None, title: str | None = None) -> str:
+    """Hash of the normalised content: reposts that differ in links, handles, case,
+    punctuation or whitespace get the same hash."""
+    raw = f"{title or ''} {text or ''}"
+    norm = unicodedata.normalize("NFKC", raw).casefold()
+    norm = _HANDLE.sub(" ", _URL.sub(" ", norm))
+    norm = _NON_WORD.sub(" ", norm).strip()
+    return hashlib.sha1(norm.encode("utf-8")).hexdigest()
+
+
+def text_hash(text: str) -> str:
+    """Exact hash of a text that was classified (for the sentiment cache)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+class MentionIn(BaseModel):
+    """One mention as a spider or an import file delivers it."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
+
+    text: str = Field(..., min_length=1)
+    id: str | None = Field(None, alias="external_id")
+    source: str = "import"
+    source_key: str | None = None
+    url: str | None = None
+    author: str | None = None
+    title: str | None = None
+    lang: str | None = None
+    rating: float | None = Field(None, ge=0, le=5)
+    reach: int | None = None
+    published_at: datetime | None = None
+    brand: str | None = None
+    raw_ref: str | None = None
+
+    @field_validator("id", "author", "lang", "url", "title", "brand", mode="before")
+    @classmethod
+    def _stringify(cls, v: Any) -> Any:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        return str(v) if isinstance(v, (int, float)) else v
+
+    @field_validator("rating", "reach", mode="before")
+    @classmethod
+    def _blank_none(cls, v: Any) -> Any:
+        return None if v == "" else v
+
+    @field_validator("published_at", mode="before")
+    @classmethod
+    def _time(cls, v: Any) -> Any:
+        if v is None or v == "":
+            return None
+        return parse_time(v)
+
+
+def mention_row(m: MentionIn, *, default_brand: str, fetched_at: datetime | None = None) -> dict:
+    """The archive row for a validated mention."""
+    fetched = fetched_at or utcnow()
+    ext = m.id or content_hash(m.text, f"{m.url or ''} {m.author or ''} {m.published_at or ''}")
+    return {
+        "source": m.source,
+        "source_key": m.source_key,
+        "external_id": ext,
+        "url": m.url,
+        "author": m.author,
+        "title": m.title,
+        "text": m.text,
+        "lang": (m.lang or None) and m.lang.lower()[:2],
+        "rating": m.rating,
+        "reach": m.reach,
+        "published_at": iso(m.published_at or fetched),
+        "fetched_at": iso(fetched),
+        "brand": m.brand or default_brand,
+        "content_hash": content_hash(m.text, m.title),
+        "raw_ref": m.raw_ref,
+    }
+
+
+class SurveyIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
+
+    score: int = Field(..., ge=0, le=10)
+    comment: str | None = None
+    date: datetime = Field(..., alias="responded_at")
+    customer_ref: str | None = Field(None, alias="customer")
+    brand: str | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        return parse_time(v)
+
+    @field_validator("customer_ref", "comment", "brand", mode="before")
+    @classmethod
+    def _s(cls, v: Any) -> Any:
+        return None if v in (None, "") else str(v)
+
+
+def survey_row(s: SurveyIn, default_brand: str | None) -> dict:
+    day = s.date.date().isoformat()
+    brand = s.brand or default_brand
+    key = f"{brand}|{s.customer_ref}|{day}|{s.score}|{s.comment or ''}"
+    return {
+        "brand": brand,
+        "score": s.score,
+        "comment": s.comment,
+        "responded_at": day,
+        "customer_ref": s.customer_ref,
+        "content_hash": hashlib.sha1(key.encode()).hexdigest(),
+        "imported_at": iso(utcnow()),
+    }
