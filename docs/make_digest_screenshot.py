@@ -16,12 +16,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from helpers_digest import DAY, digest_watchlist, seed_full_day  # noqa: E402
+sys.path[:0] = [str(ROOT)]
 
 from monitor.core.archive import Archive  # noqa: E402
 from reports.pipeline import run_digest  # noqa: E402
+from tests.helpers.digest import DAY, digest_watchlist, seed_full_day  # noqa: E402
 
 SHOTS = [  # (language, width, height, dark mode, file)
     ("de", 375, 3050, False, "digest-de-375.png"),

@@ -1,7 +1,7 @@
 """Shared test fixtures: a valid watchlist on disk and an open archive.
 
-Stage-specific helpers live in their own modules (tests/helpers_*.py) so that this file
-stays small and stable."""
+Stage-specific helpers live in tests/helpers/ (imported as ``tests.helpers.X``); nothing
+imports this file."""
 
 from __future__ import annotations
 
@@ -13,33 +13,10 @@ import yaml
 
 from monitor.core.archive import Archive
 from monitor.core.config import load_watchlist
+from tests.helpers.watchlists import MINIMAL_WATCHLIST
 
 # Never let a test touch the real user cache or config.
 os.environ.setdefault("BRANDPULSE_CACHE_DIR", str(Path(__file__).parent / ".cache"))
-
-MINIMAL_WATCHLIST = {
-    "archive": "archive.db",
-    "timezone": "Europe/Berlin",
-    "brands": [
-        {
-            "name": "Acme",
-            "aliases": ["ACME Versand"],
-            "exclude": ["Acme Corp Looney"],
-            "sources": [{"type": "appstore", "app_id": "284815942", "country": "de"}],
-        }
-    ],
-    "topics": {
-        "delivery": {
-            "label": {"de": "Lieferung", "en": "Delivery"},
-            "keywords": {"de": ["Lieferung", "Paket"], "en": ["delivery", "parcel"]},
-        },
-        "price": {
-            "keywords": {"de": ["Preis"], "en": ["price"]},
-            "exclude": {"de": ["Preisverleihung"]},
-        },
-    },
-    "digest": {"recipients": [{"emails": ["team@example.com"]}]},
-}
 
 
 @pytest.fixture

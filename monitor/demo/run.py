@@ -77,7 +77,7 @@ def load_demo_watchlist(path: Path) -> Watchlist:
 def load_manifest(snapshots: Path = SNAPSHOTS) -> dict:
     path = snapshots / "manifest.json"
     if not path.exists():
-        raise DemoError(f"{path} is missing; regenerate it with `python -m monitor.demo.generate`")
+        raise DemoError(f"{path} is missing; regenerate it with `python -m tools.demo_data.generate`")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

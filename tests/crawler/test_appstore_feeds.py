@@ -7,7 +7,6 @@ carry dates, and a JSON page without dates is fetched again as XML instead of be
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from scrapy.http import Request, TextResponse
@@ -23,8 +22,9 @@ from crawler.spiders.appstore import (
 )
 from monitor.core.rows import MentionIn
 from monitor.core.times import parse_time
+from tests.helpers import paths
 
-FIX = Path(__file__).parents[1] / "fixtures" / "crawler" / "appstore"
+FIX = paths.FIXTURES / "crawler" / "appstore"
 XML_FEED = "itunes_rss_reviews_mock_data.xml"  # 50 reviews of app 333903271, us, Feb 2021
 JSON_FEED = "itunes_rss_reviews.json"  # 50 reviews of app 284815942, us, 2021
 

@@ -7,7 +7,6 @@ test suites) and which are built by hand because no real saved page was found.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,9 @@ from crawler.context import CrawlContext
 from crawler.parsing import iso_utc, rating_1_to_5
 from crawler.spiders.schemaorg import parse_schemaorg
 from monitor.core.rows import MentionIn
+from tests.helpers import paths
 
-FIX = Path(__file__).parents[1] / "fixtures" / "crawler" / "schemaorg"
+FIX = paths.FIXTURES / "crawler" / "schemaorg"
 RECIPE_URL = "https://www.allrecipes.com/recipe/133948/four-cheese-margherita-pizza/"
 CRAWL_TIME = datetime(2026, 11, 30, 8, 15, tzinfo=UTC)
 

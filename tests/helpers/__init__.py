@@ -1,0 +1,1 @@
+"""Helpers the tests import (one way: tests import helpers, helpers never import tests)."""
