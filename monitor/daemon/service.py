@@ -23,22 +23,23 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.core.archive import Archive
-from monitor.core.config import ConfigError, Watchlist, load_watchlist
+from monitor.core.config import Watchlist, load_watchlist
 from monitor.core.times import iso, parse_time
+from monitor.daemon.children import terminate_children
+from monitor.daemon.executor import TrackingExecutor
 from monitor.daemon.jobs import STAGES, JobContext, JobFunc, run_recorded
 from monitor.daemon.lock import ArchiveLock
 from monitor.daemon.logs import get_logger, log_event
+from monitor.daemon.reload import file_stamp, reloaded_watchlist
 from monitor.daemon.schedule import JobSpec, build_jobs, first_run_time, last_fire_time
 from monitor.pipeline.runs import close_stale_runs, last_runs
 
@@ -53,20 +54,6 @@ TICK_S = 0.1
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-class _TrackingExecutor(ThreadPoolExecutor):
-    """A thread pool that reports each submission before the job can start: the digest must
-    see crawls waiting for a free worker as busy (APScheduler's submission event comes late,
-    possibly after a short job already finished)."""
-
-    def __init__(self, max_workers: int, on_submit: Callable[[str], None]):
-        super().__init__(max_workers)
-        self._on_submit = on_submit
-
-    def _do_submit_job(self, job, run_times):  # noqa: ANN001 (APScheduler's signature)
-        self._on_submit(job.id)
-        return super()._do_submit_job(job, run_times)
 
 
 class Daemon:
@@ -97,7 +84,7 @@ class Daemon:
 
         self.wl: Watchlist = load_watchlist(self.config_path)  # ConfigError: caller reports it
         build_jobs(self.wl)  # a cron expression APScheduler rejects is a ConfigError too
-        self._config_stamp = self._stamp()
+        self._config_stamp = file_stamp(self.config_path)
         self._specs: dict[str, JobSpec] = {}
         self._signatures: dict[str, str] = {}
         self._lock: ArchiveLock | None = None
@@ -174,8 +161,8 @@ class Daemon:
         self._scheduler = BackgroundScheduler(
             timezone=self.wl.tz,
             executors={
-                "default": _TrackingExecutor(4, self._on_submit),
-                "crawl": _TrackingExecutor(self.crawl_workers, self._on_submit),
+                "default": TrackingExecutor(4, self._on_submit),
+                "crawl": TrackingExecutor(self.crawl_workers, self._on_submit),
             },
             job_defaults={"coalesce": True, "max_instances": 1},
         )
@@ -356,15 +343,8 @@ class Daemon:
             log_event(log, "job.skipped", job=event.job_id, reason="previous run still going")
 
     # ------------------------------------------------------------------ reload
-    def _stamp(self) -> tuple[int, int] | None:
-        try:
-            st = self.config_path.stat()
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size)
-
     def _maybe_reload(self) -> None:
-        stamp = self._stamp()
+        stamp = file_stamp(self.config_path)
         if not self._reload_requested.is_set() and stamp == self._config_stamp:
             return
         reason = "SIGHUP" if self._reload_requested.is_set() else "file changed"
@@ -374,28 +354,15 @@ class Daemon:
 
     def reload(self, reason: str = "requested") -> bool:
         """Load the watchlist again; keep the old one if the new one is invalid."""
-        try:
-            new = load_watchlist(self.config_path)
-            build_jobs(new)
-        except ConfigError as exc:
+        new, problems = reloaded_watchlist(self.config_path, self.wl)
+        if new is None:
             log_event(
                 log,
                 "config.rejected",
                 level=40,
                 reason=reason,
                 path=self.config_path,
-                problems=" | ".join(exc.problems),
-                kept="previous watchlist",
-            )
-            return False
-        if new.archive_path != self.wl.archive_path:
-            log_event(
-                log,
-                "config.rejected",
-                level=40,
-                reason=reason,
-                path=self.config_path,
-                problems=f"archive changed to {new.archive_path}: restart the daemon for that",
+                problems=problems,
                 kept="previous watchlist",
             )
             return False
@@ -465,39 +432,3 @@ class Daemon:
                 self._lock.write_state(state)
             except OSError as exc:
                 log_event(log, "state.unwritable", level=30, error=str(exc))
-
-
-def child_pids(pid: int | None = None) -> list[int]:
-    """Direct child processes of ``pid`` (default: this one), from /proc."""
-    pid = pid or os.getpid()
-    kids: list[int] = []
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return kids
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ..." — comm may hold spaces/parentheses: split after the last ")".
-        fields = stat.rsplit(")", 1)[-1].split()
-        if len(fields) > 1 and int(fields[1]) == pid:
-            kids.append(int(entry.name))
-    return kids
-
-
-def terminate_children(sig: int) -> list[int]:
-    """Send ``sig`` to this process's children (crawl subprocesses) and their groups."""
-    sent = []
-    for pid in child_pids():
-        try:
-            if os.getpgid(pid) == pid:  # started in its own session/group: reach its children too
-                os.killpg(pid, sig)
-            else:
-                os.kill(pid, sig)
-            sent.append(pid)
-        except (ProcessLookupError, PermissionError):
-            continue
-    return sent

@@ -1,0 +1,114 @@
+"""Mentions as the digest lists them: complaints, praise, and why a critic may leave."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from monitor.core.times import Window
+from reports.queries.labels import SOURCE_LABELS
+
+
+@dataclass
+class MentionView:
+    """One mention as a reader sees it (no model internals beyond the label)."""
+
+    id: int
+    source: str
+    source_label: str
+    url: str | None
+    author: str | None
+    title: str | None
+    text: str
+    lang: str | None
+    rating: float | None
+    reach: int | None
+    published_at: str
+    sentiment: str | None
+    prob_negative: float | None
+    prob_positive: float | None
+    topics: list[str] = field(default_factory=list)
+
+
+_MENTION_SELECT = """
+    SELECT m.id, m.source, m.url, m.author, m.title, m.text, coalesce(e.lang, m.lang),
+           m.rating, m.reach, m.published_at, e.sentiment, e.prob_negative, e.prob_positive,
+           (SELECT group_concat(DISTINCT mt.topic) FROM mention_topics mt
+             WHERE mt.mention_id = m.id)
+    FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id
+"""
+
+
+def _mention(row: Sequence) -> MentionView:
+    return MentionView(
+        id=row[0],
+        source=row[1],
+        source_label=SOURCE_LABELS.get(row[1], row[1]),
+        url=row[2],
+        author=row[3],
+        title=row[4],
+        text=row[5] or "",
+        lang=row[6],
+        rating=row[7],
+        reach=row[8],
+        published_at=row[9],
+        sentiment=row[10],
+        prob_negative=row[11],
+        prob_positive=row[12],
+        topics=sorted(row[13].split(",")) if row[13] else [],
+    )
+
+
+def negative_mentions(
+    conn: sqlite3.Connection, brand: str, win: Window, *, limit: int = 2000
+) -> list[MentionView]:
+    """Candidates for a reply: classified negative, or rated 1-2★, and still readable."""
+    rows = conn.execute(
+        _MENTION_SELECT
+        + """
+        WHERE m.brand = ? AND m.published_at >= ? AND m.published_at < ?
+          AND m.duplicate_of IS NULL AND m.redacted_at IS NULL AND m.text IS NOT NULL
+          AND (e.sentiment = 'negative' OR (m.rating >= 1 AND m.rating <= 2))
+        ORDER BY m.published_at DESC LIMIT ?
+        """,
+        (brand, win.start_iso, win.end_iso, limit),
+    ).fetchall()
+    return [_mention(r) for r in rows]
+
+
+def positive_mentions(
+    conn: sqlite3.Connection, brand: str, win: Window, *, limit: int = 200
+) -> list[MentionView]:
+    """Candidates for highlights: classified positive, never rated below 4★."""
+    rows = conn.execute(
+        _MENTION_SELECT
+        + """
+        WHERE m.brand = ? AND m.published_at >= ? AND m.published_at < ?
+          AND m.duplicate_of IS NULL AND m.redacted_at IS NULL AND m.text IS NOT NULL
+          AND e.sentiment = 'positive' AND (m.rating IS NULL OR m.rating >= 4)
+        ORDER BY e.prob_positive DESC, m.published_at DESC LIMIT ?
+        """,
+        (brand, win.start_iso, win.end_iso, limit),
+    ).fetchall()
+    return [_mention(r) for r in rows]
+
+
+def churn_reason(
+    text: str,
+    competitors: Sequence[str] = (),
+    *,
+    custom_topic: bool = False,
+    topic_match: bool = False,
+) -> str | None:
+    """ "cancellation", "switch to <competitor>" or None — detection's own churn rule, so the
+    digest's reply list and the churn alerts never disagree about who is leaving."""
+    return _churn_matcher(tuple(competitors), not custom_topic).reason(text, topic_match=topic_match)
+
+
+@lru_cache(maxsize=64)
+def _churn_matcher(competitors: tuple[str, ...], builtin: bool):
+    from monitor.detect.churn import ChurnMatcher
+
+    return ChurnMatcher(competitors, builtin=builtin)
