@@ -28,8 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from nlp import model_store  # noqa: E402
 from nlp import sentiment as S  # noqa: E402
-from nlp.train import LABELS, LANGS, macro_f1, read_jsonl, write_model_card  # noqa: E402
+from nlp.model_card import write_model_card  # noqa: E402
+from nlp.train_data import LABELS, LANGS, macro_f1, read_jsonl  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -138,7 +140,7 @@ def main(argv=None) -> dict:
 
     torch.set_num_threads(args.threads)
     if args.models_dir:
-        S.MODELS_DIR = Path(args.models_dir)
+        model_store.MODELS_DIR = Path(args.models_dir)
     data = Path(args.data_dir)
     um_val = read_jsonl(data / "umsab_val.jsonl")
     hotel_dev = read_jsonl(data / "hotel_aspect_dev_de.jsonl")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.sentiment import mixed_texts, scores, variant
 from nlp import sentiment as S
-from nlp.train import read_jsonl
+from nlp.train_data import read_jsonl
 
 
 def export(model: S.SentimentModel, path: Path) -> None:

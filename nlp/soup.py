@@ -23,15 +23,9 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from nlp.train import (
-    LABELS,
-    evaluate_logits,
-    finalize,
-    log,
-    predict_logits,
-    read_jsonl,
-    write_model_card,
-)
+from nlp.model_card import finalize, write_model_card
+from nlp.train import predict_logits
+from nlp.train_data import LABELS, evaluate_logits, log, read_jsonl
 
 
 def read_sidecar(ckpt: Path) -> dict:
@@ -84,6 +78,7 @@ def main(argv=None):
     from safetensors.torch import load_file
 
     from nlp import e5 as e5mod
+    from nlp.e5_tokenizer import build_tokenizer
 
     torch.set_num_threads(args.threads)
     um_val = read_jsonl(args.data_dir / "umsab_val.jsonl")
@@ -92,7 +87,7 @@ def main(argv=None):
         um_val = um_val[:: max(1, len(um_val) // args.eval_limit)]
         hotel_dev = hotel_dev[: args.eval_limit]
     ef = e5mod.read_e5s1()
-    tok = e5mod.build_tokenizer(ef)
+    tok = build_tokenizer(ef)
     sides = [read_sidecar(c) for c in args.checkpoints]
     arch = (
         "E5MeanPoolClassifier"

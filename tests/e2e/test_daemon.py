@@ -44,7 +44,7 @@ import sys
 from pathlib import Path
 from monitor.daemon.service import Daemon
 from monitor.daemon.logs import setup_logging
-from nlp.sentiment import tiny_test_model
+from nlp.tiny_model import tiny_test_model
 
 setup_logging()
 # One crawl at a time, so the order is fixed: Trustpilot first, then the hanging source.

@@ -10,6 +10,7 @@ import unicodedata
 import pytest
 
 e5 = pytest.importorskip("nlp.e5")
+from nlp.e5_tokenizer import build_tokenizer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def e5file():
 
 @pytest.fixture(scope="module")
 def tok(e5file):
-    return e5.build_tokenizer(e5file)
+    return build_tokenizer(e5file)
 
 
 def ids(tok, text):

@@ -7,12 +7,14 @@ import json
 
 import pytest
 
+from nlp import model_store
 from nlp import sentiment as S
+from nlp.tiny_model import tiny_test_model
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    return S.tiny_test_model(seed=1)
+    return tiny_test_model(seed=1)
 
 
 def test_result_shape(tiny):
@@ -52,7 +54,7 @@ def test_head_and_tail_truncation(tiny):
 
 
 def test_cache_never_classifies_twice(monkeypatch):
-    m = S.tiny_test_model(seed=2, version="tiny-cache-test")
+    m = tiny_test_model(seed=2, version="tiny-cache-test")
     S.clear_cache()
     calls = []
     orig = m._logits
@@ -63,7 +65,7 @@ def test_cache_never_classifies_twice(monkeypatch):
     assert sum(calls) == 3  # only the new text
     assert again[0] == first[1] and again[1] == first[0]
     # another model version never shares cache entries
-    other = S.tiny_test_model(seed=3, version="tiny-cache-test-2")
+    other = tiny_test_model(seed=3, version="tiny-cache-test-2")
     assert other.predict(["eins"])[0].probs != first[0].probs
 
 
@@ -100,7 +102,7 @@ def test_label_matrix_rejects_unknown():
 
 @pytest.mark.parametrize("n", [2, 3, 5])
 def test_local_model_folder_with_label_maps(tmp_path, n):
-    S.tiny_test_model(n, save_to=tmp_path / f"m{n}")
+    tiny_test_model(n, save_to=tmp_path / f"m{n}")
     m = S.load_model(str(tmp_path / f"m{n}"), max_length=32)
     (r,) = m.predict(["gut"])
     assert set(r.probs) == set(S.LABELS) and abs(sum(r.probs.values()) - 1) < 1e-4
@@ -128,7 +130,7 @@ def test_missing_model_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_embedded_checksum_and_missing_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(S, "MODELS_DIR", tmp_path / "models")
+    monkeypatch.setattr(model_store, "MODELS_DIR", tmp_path / "models")
     with pytest.raises(S.ModelNotAvailable, match="manifest.json"):
         S.load_model("embedded", cache_dir=tmp_path / "cache")
     d = tmp_path / "models" / S.DEFAULT_MODEL_NAME
@@ -174,14 +176,14 @@ def test_own_trained_part_by_path_is_verified_like_the_embedded_one(tmp_path):
     (d / "model.safetensors").write_bytes(b"not the trained weights")
     with pytest.raises(S.ModelVerificationError, match="sha256"):
         S.load_model(str(d), cache_dir=tmp_path / "cache")
-    assert not S._is_trained_part(tmp_path)  # no manifest: a Hugging Face folder, not ours
+    assert not model_store.is_trained_part(tmp_path)  # no manifest: a Hugging Face folder, not ours
     assert S.trained_part_dir(str(d)) == d and S.trained_part_dir(str(tmp_path)) is None
     assert S.trained_part_dir("embedded") == S.embedded_dir()
     assert S.trained_part_dir("someorg/no-such-model") is None
 
 
 def test_quantize_keeps_working(tmp_path):
-    S.tiny_test_model(3, save_to=tmp_path / "q")
+    tiny_test_model(3, save_to=tmp_path / "q")
     m = S.load_model(str(tmp_path / "q"), quantize=True, max_length=32)
     assert m.quantized and not m.autocast
     assert m.predict(["gut", "schlecht"])[1].label in S.LABELS

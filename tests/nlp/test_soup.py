@@ -5,8 +5,9 @@ import json
 import pytest
 import torch
 
+from nlp.model_card import soup_section
 from nlp.soup import average, read_sidecar
-from nlp.train import macro_f1, soup_section
+from nlp.train_data import macro_f1
 
 
 def test_average_is_elementwise_mean_in_fp32():
@@ -85,7 +86,7 @@ def test_macro_f1_counts_every_class():
 
 
 def test_layer_wise_learning_rates_shrink_towards_the_embeddings():
-    from nlp.sentiment import tiny_test_model
+    from nlp.tiny_model import tiny_test_model
     from nlp.train import encoder_groups
 
     model = tiny_test_model().model  # 2 BERT layers

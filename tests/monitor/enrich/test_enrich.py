@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from monitor.core.archive import Archive
 from monitor.core.config import load_watchlist
 from monitor.enrich.run import brand_terms, mention_text, run_enrich, watchlist_taxonomy
-from nlp.sentiment import tiny_test_model
+from nlp.tiny_model import tiny_test_model
 
 NOW = "2026-11-20T10:00:00+00:00"
 TEXTS = [
