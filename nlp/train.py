@@ -222,6 +222,27 @@ def main(argv=None):
     )
 
     pad = tok.pad_token_id
+
+    def save_best(done: bool) -> dict:
+        """Write the best epoch so far (weights, manifest, card); ``done`` marks the last write."""
+        minutes = (time.time() - t_train) / 60
+        return finalize(
+            args,
+            argv,
+            name,
+            out,
+            ef,
+            e5mod,
+            best,
+            um_val,
+            hotel_dev,
+            hparams,
+            stats,
+            history,
+            minutes,
+            done=done,
+        )
+
     best = None
     history = []
     step = 0
@@ -279,39 +300,9 @@ def main(argv=None):
         )
         if best is None or res["select"] > best[0]["select"]:
             best = (res, trained_state_dict(model), um_logits, ho_logits)
-            manifest = finalize(
-                args,
-                argv,
-                name,
-                out,
-                ef,
-                e5mod,
-                best,
-                um_val,
-                hotel_dev,
-                hparams,
-                stats,
-                history,
-                (time.time() - t_train) / 60,
-                done=epoch == args.epochs,
-            )
+            manifest = save_best(done=epoch == args.epochs)
     if best[0]["epoch"] != args.epochs:  # record the whole history next to the best epoch's weights
-        manifest = finalize(
-            args,
-            argv,
-            name,
-            out,
-            ef,
-            e5mod,
-            best,
-            um_val,
-            hotel_dev,
-            hparams,
-            stats,
-            history,
-            (time.time() - t_train) / 60,
-            done=True,
-        )
+        manifest = save_best(done=True)
     log("validation:", json.dumps(manifest["validation"]))
     return manifest
 
