@@ -56,6 +56,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import detect_churn, detect_themes  # noqa: E402
+from bench.detect_incidents import score_incidents  # noqa: E402
 from monitor.core.archive import Archive  # noqa: E402
 from monitor.core.config import parse_watchlist  # noqa: E402
 from monitor.core.times import (
@@ -138,6 +140,7 @@ class Score:
     false_alarms: int = 0
     spam_alarms: int = 0
     churn_alarms: int = 0  # churn alerts opened (no churn incident is simulated)
+    rating_alarms: int = 0  # rating-drop alerts opened on quiet days
     notes: list[str] = field(default_factory=list)  # what each false alarm was (--verbose)
 
 
@@ -457,21 +460,33 @@ def run_seed(
     t0 = time.perf_counter()
     volume = simulate(archive, incidents, all_days, seed, incident_neutral)
     t_sim = time.perf_counter() - t0
-    events = []
+    events, incident_changes = [], []
     t0 = time.perf_counter()
     for day in eval_days:
         now = day_bounds(day, BERLIN)[1] + timedelta(hours=1)
-        for c in run_detect(wl, archive, as_of=day, now=now):
-            events.append((day, c))
+        found = run_detect(wl, archive, as_of=day, now=now)
+        events += [(day, c) for c in found]
+        incident_changes += [(day, c) for c in found.incidents]
     t_replay = time.perf_counter() - t0
+    alerts = {r[0]: r[1:] for r in archive.conn.execute("SELECT id, kind, topic, first_seen FROM alerts")}
     archive.close()
     ours = score_ours(events, incidents, eval_days)
     base = score_mean_2sd(volume, incidents, eval_days, all_days)
-    quiet = sum(len(quiet_days(incidents, b.name, eval_days)) for b in BRANDS)
+    quiet_by_brand = {b.name: quiet_days(incidents, b.name, eval_days) for b in BRANDS}
+    grouped = score_incidents(
+        incident_changes, alerts, incidents, quiet_by_brand, Score("brandpulse incidents")
+    )
+    ours.rating_alarms = sum(
+        1
+        for day, c in events
+        if c.kind == "rating_drop" and c.change == "opened" and day in quiet_by_brand[c.brand]
+    )
+    quiet = sum(len(q) for q in quiet_by_brand.values())
     return {
         "seed": seed,
         "incidents": incidents,
         "ours": ours,
+        "incidents_ours": grouped,
         "baseline": base,
         "quiet_brand_days": quiet,
         "replay_s": t_replay,
@@ -485,12 +500,13 @@ def summarise(runs: list[dict]) -> dict:
     out = {}
     incidents = [(r["seed"], k, inc) for r in runs for k, inc in enumerate(r["incidents"])]
     quiet = sum(r["quiet_brand_days"] for r in runs)
-    for key in ("ours", "baseline"):
+    for key in ("ours", "incidents_ours", "baseline"):
         delays_q, found_q, n_q, found_s, n_s = [], 0, 0, 0, 0
         by_shape: dict[str, list[int]] = {}
         fa = sum(r[key].false_alarms for r in runs)
         spam = sum(r[key].spam_alarms for r in runs)
         churn = sum(r[key].churn_alarms for r in runs)
+        rating = sum(r[key].rating_alarms for r in runs)
         brand_days = sum(r["days"] for r in runs) * len(BRANDS)
         for r in runs:
             for k, inc in enumerate(r["incidents"]):
@@ -519,6 +535,7 @@ def summarise(runs: list[dict]) -> dict:
             "spam_alarms": spam,
             "churn_alarms": churn,
             "churn_alarms_per_brand_30_days": churn / brand_days * 30 if brand_days else float("nan"),
+            "rating_alarms_per_brand_30_quiet_days": rating / quiet * 30 if quiet else float("nan"),
             "spam_days": sum(inc.control for _, _, inc in incidents),
             "small_recall": found_s / n_s if n_s else None,
             "small_incidents": n_s,
@@ -539,7 +556,7 @@ def print_table(s: dict) -> None:
     head = f"{'method':26} {'incid.':>6} {'recall':>7} {'median delay':>13} {'FA/brand/30 quiet d':>20} {'spam alarms':>12}"
     print(head)
     print("-" * len(head))
-    for key in ("ours", "baseline"):
+    for key in ("ours", "incidents_ours", "baseline"):
         r = s[key]
         delay = "-" if r["median_delay_days"] is None else f"{r['median_delay_days']:.1f} d"
         print(
@@ -547,7 +564,7 @@ def print_table(s: dict) -> None:
             f"{r['fa_per_brand_30_quiet_days']:>20.2f} {r['spam_alarms']:>5}/{r['spam_days']:<6}"
         )
     print()
-    for key in ("ours", "baseline"):
+    for key in ("ours", "incidents_ours", "baseline"):
         r = s[key]
         shapes = ", ".join(f"{k} {v}" for k, v in r["by_shape"].items())
         print(
@@ -555,12 +572,15 @@ def print_table(s: dict) -> None:
             f"{r['small_recall'] if r['small_recall'] is None else round(r['small_recall'], 2)}"
             f" of {r['small_incidents']}"
         )
-    o, b = s["ours"], s["baseline"]
+    o, b, i = s["ours"], s["baseline"], s["incidents_ours"]
     print(
         f"brandpulse churn alerts opened (no churn incident simulated): {o['churn_alarms']} "
-        f"({o['churn_alarms_per_brand_30_days']:.2f} per brand per 30 days)"
+        f"({o['churn_alarms_per_brand_30_days']:.2f} per brand per 30 days); rating-drop alerts on "
+        f"quiet days: {o['rating_alarms_per_brand_30_quiet_days']:.2f} per brand per 30 quiet days"
     )
     checks = {
+        "incidents: recall >= 0.92 (spike alerts before incidents)": i["recall"] >= 0.92,
+        "incidents: <= 0.43 false alarms / brand / 30 quiet days": i["fa_per_brand_30_quiet_days"] <= 0.43,
         "recall >= 0.9": o["recall"] >= 0.9,
         "median delay <= 1 day": o["median_delay_days"] is not None and o["median_delay_days"] <= 1,
         "<= 1 false alarm / brand / 30 quiet days": o["fa_per_brand_30_quiet_days"] <= 1,
@@ -583,6 +603,15 @@ def main(argv: list[str] | None = None) -> int:
         "--neutral-incidents",
         action="store_true",
         help="word incidents like everyday complaints (same neutral-clause share)",
+    )
+    ap.add_argument(
+        "--theme-seeds", type=int, default=4, help="scenarios of the unconfigured-theme bench (0: skip)"
+    )
+    ap.add_argument(
+        "--theme-texts",
+        type=Path,
+        default=detect_themes.DEFAULT_TEXTS,
+        help="German sentences (JSONL: text, label) for the theme bench's background",
     )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -609,10 +638,20 @@ def main(argv: list[str] | None = None) -> int:
                             f"  missed {inc.shape} {inc.start} {inc.brand}/{inc.topic}: +{inc.extra}"
                             f" on expected {inc.expected:.1f}"
                         )
-                for note in r["ours"].notes:
+                for note in r["ours"].notes + r["incidents_ours"].notes:
                     print("  " + note)
+        themes = None
+        if args.theme_seeds:
+            themes = detect_themes.run(
+                args.theme_seeds, args.days, workdir, args.theme_texts, first_seed=args.first_seed
+            )
     summary = summarise(runs)
+    summary["themes"] = themes
+    summary["churn_cues"] = detect_churn.run()
     print_table(summary)
+    if themes is not None:
+        detect_themes.print_summary(themes, verbose=args.verbose)
+    detect_churn.print_summary(summary["churn_cues"])
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2, default=str))
     return 0

@@ -1,8 +1,11 @@
-"""Orchestrate crawls: one subprocess per configured source, killed at the timeout.
+"""Orchestrate crawls: one subprocess per configured source, stopped at the timeout.
 
 Why subprocesses: Scrapy's reactor runs once per process, and one hanging site must not hold
-up (or take down) the others. Every outcome — ok, failed, timeout, skipped — lands in
-``crawl_runs``, so ``brandpulse status`` and the digest can show a source's health.
+up (or take down) the others. Every outcome — ok, failed, timeout, interrupted, killed,
+skipped — lands in ``crawl_runs``, so ``brandpulse status`` and the digest can show a source's
+health. The launcher holds the source's lock for the run and hands it to the child
+(``crawler.locks``); the child stops itself before the deadline (``crawler.stopping``) and dies
+with its launcher; only a child stuck past the deadline is killed here.
 """
 
 from __future__ import annotations
@@ -14,15 +17,16 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from crawler.locks import SourceLock
+from crawler.recovery import close_dead_run, recover, stamp
+from crawler.run import busy_message, open_run
 from monitor.core.archive import Archive
 from monitor.core.config import Watchlist
-from monitor.core.times import iso, utcnow
 
 #: Lines of a failed run's stderr kept in its crawl_runs message.
 STDERR_TAIL_LINES = 15
@@ -36,7 +40,7 @@ class CrawlOutcome:
     brand: str
     source_type: str
     source_key: str
-    status: str  # ok | failed | timeout | skipped
+    status: str  # ok | failed | timeout | interrupted | killed | skipped
     items_new: int = 0
     items_seen: int = 0
     items_irrelevant: int = 0
@@ -48,7 +52,7 @@ class CrawlOutcome:
 
     @property
     def failed(self) -> bool:
-        return self.status in ("failed", "timeout")
+        return self.status in ("failed", "timeout", "killed")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -110,10 +114,10 @@ def _outcome(archive: Archive, run_id: int) -> CrawlOutcome:
 
 
 def _kill(proc: subprocess.Popen) -> None:
-    """End the child and anything it started (it runs in its own process group)."""
+    """End a child stuck past its deadline, and anything it started (its own process group)."""
     try:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=5)
+        proc.wait(timeout=1)
     except (ProcessLookupError, subprocess.TimeoutExpired):
         try:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -133,11 +137,25 @@ def crawl_one(
     log_dir: Path,
 ) -> CrawlOutcome:
     """Run ``python -m crawler.run`` for one source and make sure its run row is final."""
-    run_id = archive.start_run("crawl_runs", spider=source.type, source_key=source.key, brand=brand.name)
+    lock = SourceLock(archive.path, brand.name, source.key)
+    if not lock.acquire():
+        run_id = archive.start_run("crawl_runs", spider=source.type, source_key=source.key, brand=brand.name)
+        archive.finish_run("crawl_runs", run_id, status="skipped", message=busy_message(lock), duration_s=0.0)
+        return _outcome(archive, run_id)
+    try:
+        return _supervise(wl, archive, brand, source, lock, timeout_s, config_path, log_dir)
+    finally:
+        lock.release()  # the child holds its copy until it exits
+
+
+def _supervise(wl, archive, brand, source, lock, timeout_s, config_path, log_dir) -> CrawlOutcome:
+    run_id = open_run(archive, brand, source)
     reason = skip_reason(source)
     if reason:
         archive.finish_run("crawl_runs", run_id, status="skipped", message=reason, duration_s=0.0)
         return _outcome(archive, run_id)
+    started = time.monotonic()
+    deadline = time.time() + timeout_s
     cmd = [
         sys.executable,
         "-m",
@@ -150,37 +168,44 @@ def crawl_one(
         source.key,
         "--run-id",
         str(run_id),
+        "--deadline",
+        f"{deadline:.3f}",
+        "--timeout-s",
+        f"{timeout_s:g}",
+        "--parent-pid",
+        str(os.getpid()),
     ]
+    fds = (lock.fd,) if lock.fd is not None else ()
     log_path = log_dir / f"run-{run_id}.log"
-    started = time.monotonic()
     with log_path.open("w+", encoding="utf-8") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, pass_fds=fds
+        )
+        stamp(archive, run_id, proc.pid)
         try:
-            rc = proc.wait(timeout=timeout_s)
+            rc = proc.wait(timeout=max(0.0, deadline - time.time()))
         except subprocess.TimeoutExpired:
             _kill(proc)
             rc = None
         log.seek(0)
         tail = "".join(log.readlines()[-STDERR_TAIL_LINES:])
     duration = round(time.monotonic() - started, 3)
-    row = archive.db["crawl_runs"].get(run_id)
-    if rc is None:
-        archive.finish_run(
-            "crawl_runs",
-            run_id,
-            status="timeout",
-            duration_s=duration,
-            message=f"killed after {timeout_s:g}s (crawler.timeout_minutes); "
-            "items stored before the kill are kept",
-        )
-    elif row["status"] == "running":  # the child died before recording its outcome
-        archive.finish_run(
-            "crawl_runs",
-            run_id,
-            status="failed",
-            duration_s=duration,
-            message=f"crawler exited with status {rc}:\n{tail}".strip(),
-        )
+    if archive.db["crawl_runs"].get(run_id)["status"] == "running":  # the child could not record it
+        if rc is None:
+            status = "timeout"
+            message = (
+                f"killed after {timeout_s:g}s (crawler.timeout_minutes): it did not stop by itself; "
+                "items stored before the kill are kept and counted"
+            )
+        elif rc < 0:  # a signal ended it before it could record anything (kill -9, OOM)
+            status = "killed"
+            message = (
+                f"the crawl process was killed ({signal.Signals(-rc).name}) before it could record its "
+                "outcome; what it stored is kept and counted here, and the next run goes on from there"
+            )
+        else:
+            status, message = "failed", f"crawler exited with status {rc}:\n{tail}".strip()
+        close_dead_run(archive, run_id, status=status, message=message, duration_s=duration)
     return _outcome(archive, run_id)
 
 
@@ -256,13 +281,10 @@ def source_health(archive: Archive) -> list[dict]:
     return out
 
 
-def mark_stale_runs(archive: Archive, older_than_s: float) -> int:
-    """Runs left 'running' by a crashed parent are closed as 'killed' (for the scheduler)."""
-    cutoff = iso(utcnow() - timedelta(seconds=older_than_s))
-    with archive.conn:
-        cur = archive.conn.execute(
-            "UPDATE crawl_runs SET status='killed', finished_at=?, message=coalesce(message, "
-            "'the process running this crawl disappeared') WHERE status='running' AND started_at < ?",
-            (iso(utcnow()), cutoff),
-        )
-    return cur.rowcount
+def mark_stale_runs(archive: Archive, older_than_s: float | None = None) -> int:
+    """At a daemon's start: end crawl processes an earlier daemon left behind, and close the
+    ``crawl_runs`` rows of dead runs as 'killed' with what they stored (``crawler.recovery``).
+
+    Whether a run is dead is decided by its source lock, not its age; ``older_than_s`` is
+    accepted for callers written before that and ignored."""
+    return recover(archive)

@@ -20,7 +20,7 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
-DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_TIMEOUT = 30  # crawler.request_timeout_seconds
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no listening port per crawl
@@ -29,6 +29,8 @@ LOG_LEVEL = "INFO"
 
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+#: A redirect chain longer than this is a loop: the request fails with a counted error.
+REDIRECT_MAX_TIMES = 10
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 #: Exponential back-off without Retry-After: base * 2**attempt seconds.
 RETRY_BACKOFF_BASE = 2.0
@@ -54,8 +56,17 @@ def user_agent(contact_url: str) -> str:
     return f"brandpulse/{v} (+{contact_url}; sentiment monitor, polite crawler)"
 
 
-def for_watchlist(crawler_cfg: Any) -> dict[str, Any]:
-    """Settings for one run, from the watchlist's ``crawler`` section."""
+def download_timeout(request_timeout_s: float, run_timeout_s: float | None) -> float:
+    """Per-attempt timeout: the configured one, but never over a quarter of the run's timeout,
+    so that one slow URL leaves the run time for its other pages (a stop stores what was
+    parsed anyway, see crawler.stopping)."""
+    if run_timeout_s is None:
+        return request_timeout_s
+    return max(1.0, min(request_timeout_s, run_timeout_s / 4))
+
+
+def for_watchlist(crawler_cfg: Any, *, timeout_s: float | None = None) -> dict[str, Any]:
+    """Settings for one run, from the watchlist's ``crawler`` section (and the run's timeout)."""
     values = {k: v for k, v in globals().items() if k.isupper()}
     values.update(
         USER_AGENT=user_agent(crawler_cfg.contact_url),
@@ -63,5 +74,7 @@ def for_watchlist(crawler_cfg: Any) -> dict[str, Any]:
         CONCURRENT_REQUESTS_PER_DOMAIN=crawler_cfg.concurrency_per_domain,
         DOWNLOAD_DELAY=crawler_cfg.download_delay,
         AUTOTHROTTLE_START_DELAY=max(crawler_cfg.download_delay, 0.1),
+        DOWNLOAD_TIMEOUT=download_timeout(crawler_cfg.request_timeout_seconds, timeout_s),
+        RETRY_TIMES=crawler_cfg.retries,
     )
     return values

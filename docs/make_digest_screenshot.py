@@ -23,9 +23,9 @@ from reports.pipeline import run_digest  # noqa: E402
 from tests.helpers.digest import DAY, digest_watchlist, seed_full_day  # noqa: E402
 
 SHOTS = [  # (language, width, height, dark mode, file)
-    ("de", 375, 3050, False, "digest-de-375.png"),
+    ("de", 375, 3900, False, "digest-de-375.png"),
     ("en", 375, 1500, True, "digest-en-dark-375.png"),
-    ("en", 1200, 1250, False, "digest-en-1200.png"),
+    ("en", 1200, 1500, False, "digest-en-1200.png"),
 ]
 
 

@@ -17,8 +17,10 @@ as negative (see :func:`nlp.aspects.aspect_label`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc, Span
+if TYPE_CHECKING:  # spaCy loads torch (through thinc): only where a text is parsed
+    from spacy.tokens import Doc, Span
 
 __all__ = ["Clause", "clauses", "negated_indices", "complaint_indices", "NEGATION_WINDOW"]
 

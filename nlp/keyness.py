@@ -5,7 +5,8 @@ comparing two corpora, behaves well for rare words (unlike chi² with small expe
 gives a p-value; counting texts rather than tokens means one review that repeats "Akku" ten
 times is one complaint, not ten. Words are compared by lemma (spaCy lookup tables, see
 :mod:`nlp.lexicon`) with the language's stop words removed, so "Akku", "Akkus" count together
-and "und", "the" never surface. Phrases are two adjacent content words ("Login Fehler").
+and "und", "the" never surface; German compounds by the keys of their parts, and hashtags as
+their word, so "Klimaanlage", "Klimaanlagen", "Klima-Anlage" and "#klimaanlage" are one term. Phrases are two adjacent content words ("Login Fehler").
 
 Why only content words: a theme is something a marketing team can act on — a thing
 ("Abholcode", "Verteilzentrum", "pickup locker"), not a verb fragment of the complaint
@@ -26,12 +27,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from nlp.lexicon import lemma, stop_words
+from nlp.lexicon import lemma, stop_words, word_keys
 from nlp.wordclass import ADJ, NOUN, WordStats, word_class
 
 __all__ = ["Term", "emerging_terms", "g2"]
 
-_WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+_WORD = re.compile(r"#?[^\W\d_][\w'’-]*", re.UNICODE)
 #: Between two words, these end a phrase: "lange warten" yes, "warten, Paket" no.
 _PHRASE_BREAK = re.compile(r"[.!?;:,()\[\]\"'‘’“”„«»—–…/|]|\s-\s|\n")
 #: After these, a capital letter says nothing about the word class (a sentence may start).
@@ -79,15 +80,24 @@ def _chi2_sf_1df(x: float) -> float:
 # --------------------------------------------------------------------------- reading texts
 
 
-def _words(text: str) -> Iterable[tuple[str, bool, bool]]:
+def _words(text: str, lang: str) -> Iterable[tuple[str, bool, bool]]:
     """(word, sentence_initial, joined) for every word: ``sentence_initial`` when its capital
     letter may just start a sentence, ``joined`` when nothing but space separates it from the
-    previous word."""
+    previous word.
+
+    A hashtag is its word ("#klimaanlage" is "Klimaanlage"): its case says nothing about the
+    word class, so it counts as sentence-initial, and a German one is taken as a noun (written
+    capitalised), since hashtags name things."""
     prev_end, first = 0, True
     for m in _WORD.finditer(text or ""):
         gap = text[prev_end : m.start()]
         word = m.group().strip("'’-")
-        yield word, first or bool(_SENTENCE_START.search(gap)), not first and not _PHRASE_BREAK.search(gap)
+        initial = first or bool(_SENTENCE_START.search(gap))
+        if word.startswith("#"):
+            word, initial = word[1:], True
+            if lang == "de" and word.islower():
+                word = word[:1].upper() + word[1:]
+        yield word, initial, not first and not _PHRASE_BREAK.search(gap)
         prev_end, first = m.end(), False
 
 
@@ -98,11 +108,23 @@ class _Reader:
         self.lang = lang
         self.stops = stop_words(lang)
         self.stats: dict[str, WordStats] = {}
+        self._compounds: dict[str, str | None] = {}
+
+    def _compound_key(self, word: str) -> str | None:
+        """A German noun compound's key: its parts' keys joined by "+", so that inflections
+        and spellings of one compound count as one term ("Klimaanlage", "Klimaanlagen",
+        "Klima-Anlage" -> ``klima+anlage``). None for other words."""
+        if self.lang != "de" or not word[:1].isupper():
+            return None
+        if word not in self._compounds:
+            keys = word_keys(word, self.lang)
+            self._compounds[word] = "+".join(keys) if len(keys) > 1 else None
+        return self._compounds[word]
 
     def terms(self, text: str, *, keep_forms: bool) -> set:
         found: set = set()
         prev: str | None = None
-        for word, initial, joined in _words(text):
+        for word, initial, joined in _words(text, self.lang):
             if self.lang == "en":
                 word = re.sub(r"['’]s$", "", word)  # possessive: "Paketwerk's"
             low = word.lower()
@@ -110,7 +132,7 @@ class _Reader:
                 prev = None  # phrases never span a stop word: "lange warten", not "warten auf"
                 continue
             base = lemma(word, self.lang)
-            key = base.lower()
+            key = self._compound_key(word) or base.lower()
             if key in self.stops:
                 prev = None
                 continue

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from nlp.e5 import file_sha256
@@ -175,3 +176,44 @@ def dir_digest(path: Path) -> str:
             st = p.stat()
             h.update(f"{p.name}:{st.st_size}:{int(st.st_mtime)}".encode())
     return h.hexdigest()
+
+
+def model_version(model: str = "embedded") -> str | None:
+    """The ``version`` that ``nlp.sentiment.load_model`` gives ``model``, read without loading
+    it (the manifest, or the folder's digest); None for a Hugging Face hub id, whose version
+    only the load can tell. Why: a run with nothing to do must not pay seconds for a load."""
+    trained_part = trained_part_dir(model)
+    if trained_part is not None:
+        return read_manifest(trained_part)["version"]
+    path = Path(os.path.expanduser(str(model)))
+    if path.exists():
+        return f"{path.name}+sha256:{dir_digest(path)[:8]}"
+    return None
+
+
+def _libraries() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("torch", "transformers", "tokenizers")}
+
+
+def verify_once(folder: Path, version: str, smoke: Callable[[], None]) -> None:
+    """Run ``smoke`` (a prediction that raises when the model is broken) once per cached build
+    and library versions, remembered in ``verified.json``. Why not on every load: the build's
+    checksum is checked on every load already, and for a command that classifies one
+    sentence the smoke run is a second forward pass; a new torch or transformers could change
+    what the same weights compute, so a version change verifies again."""
+    marker = folder / "verified.json"
+    stamp = {"version": version, "model": file_stamp(folder / "model.safetensors"), **_libraries()}
+    try:
+        if json.loads(marker.read_text(encoding="utf-8")) == stamp:
+            return
+    except (OSError, ValueError):
+        pass
+    smoke()
+    try:
+        tmp = marker.with_name(f".{marker.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(stamp), encoding="utf-8")
+        os.replace(tmp, marker)
+    except OSError:  # a read-only cache: verified on every load, as before
+        pass

@@ -45,9 +45,11 @@ from nlp.model_store import (
     embedded_dir,
     file_stamp,
     load_hf,
+    model_version,
     quiet_transformers,
     read_manifest,
     trained_part_dir,
+    verify_once,
 )
 from nlp.precision import bf16_supported, quantize_int8
 from nlp.result_cache import ResultCache, text_key
@@ -66,6 +68,7 @@ __all__ = [
     "SentimentResult",
     "SentimentModel",
     "load_model",
+    "model_version",
     "ModelError",
     "ModelNotAvailable",
     "ModelVerificationError",
@@ -345,7 +348,7 @@ def _load_embedded(model_dir: Path, cache_dir, **kw) -> SentimentModel:
         mixed_threshold=manifest["mixed"]["threshold"],
         **kw,
     )
-    _smoke(sm)
+    verify_once(target, version, lambda: _smoke(sm))
     return sm
 
 

@@ -29,16 +29,16 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
+from typing import TYPE_CHECKING, Any
 
 from nlp.brandwords import BrandWords
 from nlp.clauses import Clause, clauses, complaint_indices, negated_indices
 from nlp.keymatch import OPTIONAL_PUNCT, KeyMatcher
 from nlp.lexicon import add_known_words, sub_sequences, word_keys
+
+if TYPE_CHECKING:  # spaCy loads torch (through thinc): imported when a text is first parsed,
+    from spacy.language import Language  # so that reading a taxonomy's version stays quick
+    from spacy.tokens import Doc
 
 __all__ = ["TopicRule", "TopicHit", "Taxonomy", "ALGORITHM"]
 
@@ -96,6 +96,8 @@ class TopicHit:
 @functools.cache
 def _pipeline(lang: str) -> Language:
     """spacy.blank(lang) + sentencizer; 'xx' (multi-language tokenizer) for unknown codes."""
+    import spacy
+
     try:
         nlp = spacy.blank(lang)
     except (ImportError, KeyError, ValueError, OSError):
@@ -226,8 +228,30 @@ class Taxonomy:
         """Topic hits in ``text``: at most one per topic and clause (the longest keyword)."""
         if not text or not lang or lang not in self.languages:
             return []
+        self._compiled(lang)
+        return self._analyse_doc(_pipeline(lang)(text), lang)
+
+    def analyse_many(
+        self, items: Sequence[tuple[str, str | None]], *, batch_size: int = 256
+    ) -> list[list[TopicHit]]:
+        """:meth:`analyse` of each ``(text, lang)``, in order. The texts of one language are
+        parsed together (spaCy's ``nlp.pipe``), which spares the per-call overhead of parsing
+        them one by one; the hits are the same."""
+        out: list[list[TopicHit]] = [[] for _ in items]
+        by_lang: dict[str, list[int]] = {}
+        for i, (text, lang) in enumerate(items):
+            if text and lang and lang in self.languages:
+                by_lang.setdefault(lang, []).append(i)
+        for lang in by_lang:  # compile first: German keywords extend the word list parsing uses
+            self._compiled(lang)
+        for lang, indices in by_lang.items():
+            docs = _pipeline(lang).pipe((items[i][0] for i in indices), batch_size=batch_size)
+            for i, doc in zip(indices, docs):
+                out[i] = self._analyse_doc(doc, lang)
+        return out
+
+    def _analyse_doc(self, doc: Doc, lang: str) -> list[TopicHit]:
         keywords, excludes = self._compiled(lang)
-        doc = _pipeline(lang)(text)
         keys = self.keys(doc, lang)
         if self.brands:
             keys = self._without_brands(doc, keys, lang)

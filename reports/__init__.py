@@ -1,4 +1,5 @@
-"""The daily digest: assembled from reports.queries, rendered with Jinja2, sent over SMTP.
+"""The digest (a day, week or month): assembled from reports.queries, rendered with Jinja2 and
+matplotlib charts, sent over SMTP.
 
 Entry point: :func:`reports.pipeline.run_digest`. See docs/digest.md.
 """

@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from monitor.core.config import Brand, Watchlist
-from monitor.core.times import days_window
+from monitor.core.times import parse_time
 from reports import queries as q
+from reports.periods import Period, period_of
 from reports.triage import Ranked, answer_today, highlights
+
+#: Topics in the complaints chart and the topics table.
+MAX_TOPICS = 8
 
 
 @dataclass
@@ -23,62 +27,133 @@ class Metric:
     """One headline row. ``kind`` picks the format; ``better`` says which way is good."""
 
     key: str
-    kind: str  # count | share | points | rating
+    kind: str  # count | share | rating
     current: float | None
     previous: float | None
-    baseline: float | None
+    baseline: float | None  # counts: per period of the baseline
     better: int  # +1 higher is better, -1 lower is better, 0 neutral
 
-    def change(self, ref: float | None) -> float | None:
-        if self.current is None or ref is None:
-            return None
-        if self.kind == "share":
-            return 100.0 * (self.current - ref)  # percentage points
-        return self.current - ref
-
-    def relative_to_baseline(self) -> float | None:
-        """Counts compare to the baseline's daily average in percent."""
-        if self.current is None or not self.baseline:
-            return None
-        return 100.0 * (self.current - self.baseline) / self.baseline
-
     def tone(self, ref: float | None) -> str:
-        d = self.change(ref)
-        if d is None or self.better == 0 or abs(d) < 1e-9:
+        """good / bad / flat: whether the period is better or worse than ``ref``."""
+        if self.current is None or ref is None or self.better == 0:
+            return "flat"
+        d = self.current - ref
+        if abs(d) < (0.005 if self.kind == "share" else 0.05 if self.kind == "rating" else 0.5):
             return "flat"
         return "good" if (d > 0) == (self.better > 0) else "bad"
 
+    def relative(self, ref: float | None) -> float | None:
+        """Counts: the change against ``ref`` in percent."""
+        if self.current is None or not ref:
+            return None
+        return 100.0 * (self.current - ref) / ref
 
-def headline_metrics(h: q.Headline) -> list[Metric]:
+
+def _happy(s: q.PeriodStats) -> float | None:
+    return s.rated_high / s.rated if s.rated else None
+
+
+def headline_metrics(h: q.Headline, per_period: float | None) -> list[Metric]:
+    """``per_period``: the baseline's mentions per period (days before the archive's first
+    mention do not count, so a young archive is not compared with empty weeks)."""
     c, p, b = h.current, h.previous, h.baseline
     return [
-        Metric("m_mentions", "count", c.mentions, p.mentions, b.mentions_per_day, 0),
+        Metric("m_mentions", "count", c.mentions, p.mentions, per_period, 0),
         Metric("m_negative", "share", c.negative_share, p.negative_share, b.negative_share, -1),
         Metric("m_positive", "share", c.positive_share, p.positive_share, b.positive_share, +1),
-        Metric("m_net", "points", c.net_sentiment, p.net_sentiment, b.net_sentiment, +1),
         Metric("m_rating", "rating", c.avg_rating, p.avg_rating, b.avg_rating, +1),
-        Metric("m_nps", "points", c.review_nps, p.review_nps, b.review_nps, +1),
+        Metric("m_happy", "share", _happy(c), _happy(p), _happy(b), +1),
     ]
 
 
 @dataclass
 class TopicRow:
-    trend: q.TopicTrend
+    """Complaints about one topic in the period, against the level expected from the baseline."""
+
+    topic: str
     label: str
-    bars: list[tuple[int, int, bool]]  # (height px, count, is the digest day)
+    mentions: int
+    complaints: int
+    expected: float
+
+    @property
+    def negative_share(self) -> float | None:
+        return self.complaints / self.mentions if self.mentions else None
+
+    @property
+    def above(self) -> bool:
+        """Clearly more complaints than usual (the chart colours these)."""
+        return self.complaints >= 3 and self.complaints > 1.5 * self.expected + 1
 
 
-CHART_HEIGHT = 28
+def first_data_day(daily: Sequence[q.DayFigures], period_days: int) -> int:
+    """Index of the first day with any mention, at most the period's first day: the baseline
+    starts there, so days before the archive had data do not count as quiet days."""
+    start = next((i for i, d in enumerate(daily) if d.mentions), len(daily))
+    return min(start, len(daily) - period_days)
 
 
-def bars(daily: Sequence[int], height: int = CHART_HEIGHT) -> list[tuple[int, int, bool]]:
-    """Bar heights in pixels for an HTML/CSS chart; a non-zero day is at least 2 px."""
-    top = max(daily) if daily else 0
-    out = []
-    for i, n in enumerate(daily):
-        h = 0 if not top else max(2 if n else 0, round(height * n / top))
-        out.append((h, n, i == len(daily) - 1))
-    return out
+def topic_rows(
+    trends: Sequence[q.TopicTrend], days: int, labels: dict[str, str], skip: int = 0
+) -> list[TopicRow]:
+    """Topics of the period; ``trends`` span the baseline and then the period's ``days``
+    (the first ``skip`` days, before the archive had data, left out of the baseline)."""
+    rows = []
+    for t in trends:
+        before = t.daily_negative[skip:-days]
+        expected = sum(before) / len(before) * days if before else 0.0
+        row = TopicRow(
+            t.topic,
+            labels.get(t.topic, t.topic),
+            sum(t.daily[-days:]),
+            sum(t.daily_negative[-days:]),
+            expected,
+        )
+        if row.mentions or row.expected >= 0.5:
+            rows.append(row)
+    rows.sort(key=lambda r: (-r.complaints, -r.mentions, r.label))
+    return rows[:MAX_TOPICS]
+
+
+@dataclass
+class Charts:
+    """The numbers the charts draw: the baseline days and then the period's days."""
+
+    daily: list[q.DayFigures]
+    period_days: int
+    baseline_per_day: float
+    baseline_negative_share: float | None
+    baseline_stars: list[int]
+    topics: dict[str, list[int]] = field(default_factory=dict)  # label -> complaints per day
+
+    @property
+    def has_baseline(self) -> bool:
+        """Whether any day before the period has data (else there is no "usually")."""
+        return any(d.mentions for d in self.daily[: -self.period_days])
+
+    @property
+    def period(self) -> list[q.DayFigures]:
+        return self.daily[-self.period_days :]
+
+    @property
+    def stars(self) -> list[int]:
+        return [sum(d.stars[i] for d in self.period) for i in range(5)]
+
+
+def charts(
+    daily: list[q.DayFigures], period_days: int, trends: Sequence[q.TopicTrend], rows: Sequence[TopicRow]
+) -> Charts:
+    before = daily[first_data_day(daily, period_days) : -period_days]
+    by_topic = {t.topic: t.daily_negative for t in trends}
+    classified = sum(d.classified for d in before)
+    return Charts(
+        daily=daily,
+        period_days=period_days,
+        baseline_per_day=sum(d.mentions for d in before) / len(before) if before else 0.0,
+        baseline_negative_share=sum(d.negative for d in before) / classified if classified else None,
+        baseline_stars=[sum(d.stars[i] for d in before) for i in range(5)],
+        topics={r.label: by_topic.get(r.topic, [0] * len(daily)) for r in rows},
+    )
 
 
 @dataclass
@@ -87,8 +162,13 @@ class BrandSection:
     metrics: list[Metric]
     mentions: int
     alerts: list[q.AlertInfo]
+    problems: list[q.Problem]
     answer: list[Ranked]
+    waiting: int  # critics of the period without an answer
+    replies: q.ReplyStats
+    longest_wait_h: float | None  # hours the longest-waiting of them has waited at the period's end
     topics: list[TopicRow]
+    charts: Charts
     sources: list[q.SourceInfo]
     highlights: list[Ranked]
     survey: q.SurveySummary | None
@@ -97,15 +177,23 @@ class BrandSection:
     def broken_sources(self) -> list[q.SourceInfo]:
         return [s for s in self.sources if s.broken]
 
+    def metric(self, key: str) -> Metric:
+        return next(m for m in self.metrics if m.key == key)
+
 
 @dataclass
 class DigestView:
-    day: date
+    period: Period
     language: str
     group: str
     timezone: str
     brands: list[BrandSection]
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def day(self) -> date:
+        """The period's last day (a daily digest's one day)."""
+        return self.period.last
 
     @property
     def mentions(self) -> int:
@@ -142,57 +230,86 @@ def _taxonomy(wl: Watchlist) -> dict[str, tuple[list[str], list[str]]]:
     }
 
 
-def brand_section(
-    conn: sqlite3.Connection, wl: Watchlist, brand: Brand, day: date, language: str
-) -> BrandSection:
-    tz = wl.tz
-    period = days_window(day, tz)
-    period_end = period.end
-    head = q.headline(conn, brand.name, day, tz)
+def _sources(conn: sqlite3.Connection, brand: Brand, period: Period, tz) -> list[q.SourceInfo]:
     configured = [(s.type, s.key) for s in brand.sources if s.enabled]
-    trends = q.topic_trends(conn, brand.name, day, tz)
-    sources = q.source_stats(conn, brand.name, period, configured)
+    sources = q.source_stats(conn, brand.name, period.window(tz), configured)
     labels = [src.label for src in sources]
     for src in sources:  # two feeds are both "News / Alerts": say which is which
         if labels.count(src.label) > 1 and src.detail:
             src.label = f"{src.label} · {src.detail}"
+    return sources
+
+
+def _hours(published_at: str, end: datetime) -> float:
+    return max(0.0, (end - parse_time(published_at)).total_seconds() / 3600.0)
+
+
+def brand_section(
+    conn: sqlite3.Connection, wl: Watchlist, brand: Brand, period: Period, language: str
+) -> BrandSection:
+    tz = wl.tz
+    window = period.window(tz)
+    previous = period.previous()
+    baseline, _ = period.baseline()
+    head = q.Headline(
+        current=q.period_stats(conn, brand.name, window),
+        previous=q.period_stats(conn, brand.name, previous.window(tz)),
+        baseline=q.period_stats(conn, brand.name, baseline.window(tz)),
+    )
+    span = (period.last - baseline.first).days + 1
+    trends = q.topic_trends(conn, brand.name, period.last, tz, days=span)
+    labels = {t: topic_label(wl, t, language) for t in wl.topics}
+    alerts = q.alerts_for_period(conn, brand.name, period.first, period.last)
+    critics = q.negative_mentions(conn, brand.name, window)
+    daily = q.daily_figures(conn, brand.name, baseline.first, period.last, tz)
+    rows = topic_rows(trends, period.days, labels, first_data_day(daily, period.days))
+    drawn = charts(daily, period.days, trends, rows)
     return BrandSection(
         name=brand.name,
-        metrics=headline_metrics(head),
+        metrics=headline_metrics(head, drawn.baseline_per_day * period.days if drawn.has_baseline else None),
         mentions=head.current.mentions,
-        alerts=q.alerts_for_day(conn, brand.name, day),
+        alerts=alerts,
+        problems=q.top_problems(
+            conn, brand.name, period.first, period.last, language=language, alerts=alerts
+        ),
         answer=answer_today(
-            q.negative_mentions(conn, brand.name, period),
-            now=period_end,
+            critics,
+            now=window.end,
             competitors=brand.competitors,
             churn_topic="churn" in wl.topics,
             limit=wl.digest.answer_today,
         ),
-        topics=[TopicRow(t, topic_label(wl, t.topic, language), bars(t.daily)) for t in trends],
-        sources=sources,
-        highlights=highlights(q.positive_mentions(conn, brand.name, period), limit=wl.digest.highlights),
-        survey=q.survey_summary(conn, brand.name, day, _taxonomy(wl)),
+        waiting=len(critics),
+        replies=q.reply_stats(conn, brand.name, window),
+        longest_wait_h=max((_hours(m.published_at, window.end) for m in critics), default=None),
+        topics=rows,
+        charts=drawn,
+        sources=_sources(conn, brand, period, tz),
+        highlights=highlights(q.positive_mentions(conn, brand.name, window), limit=wl.digest.highlights),
+        survey=q.survey_summary(conn, brand.name, period.last, _taxonomy(wl)),
     )
 
 
 def build_digest(
     conn: sqlite3.Connection,
     wl: Watchlist,
-    day: date,
+    day: date | Period,
     *,
     language: str,
     brands: Sequence[str] | None = None,
     group: str = "default",
 ) -> DigestView:
-    """The view of one digest: ``brands`` limits it (a recipient group's brands)."""
+    """The view of one digest (``day``: a local day, or any Period); ``brands`` limits it
+    (a recipient group's brands)."""
+    period = day if isinstance(day, Period) else period_of("day", day)
     wanted = {b.casefold() for b in brands} if brands else None
     selected = [b for b in wl.brands if wanted is None or b.name.casefold() in wanted]
     if wanted is not None and not selected:
         raise ValueError(f"recipient group {group!r} names no brand of the watchlist: {brands}")
     return DigestView(
-        day=day,
+        period=period,
         language=language,
         group=group,
         timezone=wl.timezone,
-        brands=[brand_section(conn, wl, b, day, language) for b in selected],
+        brands=[brand_section(conn, wl, b, period, language) for b in selected],
     )

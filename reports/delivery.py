@@ -2,13 +2,14 @@
 
 Why standard library only: smtplib + email.message cover STARTTLS/SSL, login and MIME
 correctly, and they are what every mail admin can debug. The message is
-multipart/alternative (plain text first, HTML last = preferred); inline images, where a
-caller passes any, make the HTML part multipart/related with Content-ID references.
+multipart/alternative (plain text first, HTML last = preferred); the digest's chart images
+make the HTML part multipart/related with Content-ID references.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 import time
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from monitor.core.config import SmtpSettings
+from monitor.core.config_digest import SmtpSettings
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,24 @@ def build_message(
                 filename=f"{cid}.png",
             )
     return msg
+
+
+def list_headers(sender: str, group: str, *, unsubscribe_url: str | None = None) -> dict[str, str]:
+    """``List-Id`` and ``List-Unsubscribe`` (RFC 2919, 2369): mail clients then offer a
+    one-tap unsubscribe and filters can sort the digest. The mailto goes to the sender, whose
+    operator removes the address from the watchlist. ``List-Unsubscribe-Post`` (RFC 8058 one-
+    click) is only sent with an https URL, as the RFC requires; a mailto alone cannot take it."""
+    local, _, domain = sender.rpartition("@")
+    domain = domain or "localhost"
+    label = re.sub(r"[^A-Za-z0-9-]+", "-", group).strip("-").lower() or "digest"
+    headers = {
+        "List-Id": f"brandpulse digest {label} <{label}.digest.{domain}>",
+        "List-Unsubscribe": f"<mailto:{local or 'brandpulse'}@{domain}?subject=unsubscribe%20{label}>",
+    }
+    if unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>, " + headers["List-Unsubscribe"]
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
 
 
 def _transient(exc: BaseException) -> bool:

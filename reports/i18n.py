@@ -11,21 +11,53 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime, format_skeleton
+from babel.dates import format_datetime, format_interval, format_skeleton
 from babel.numbers import format_decimal
 
 from monitor.core.times import parse_time
+from reports.periods import Period
 
 LANGUAGES = ("de", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
     "de": {
-        "title": "brandpulse-Tagesbericht",
-        "subject": "{brands} · {day}: {mentions}, {alerts}",
-        "subject_quiet": "{brands} · {day}: keine neuen Erwähnungen",
-        "period": "Zeitraum: {day} ({tz})",
+        "title_day": "{brands} – Tagesbericht",
+        "title_week": "{brands} – Wochenbericht",
+        "title_month": "{brands} – Monatsbericht",
+        "subject": "{brands}: {problem} · {period}",
+        "subject_calm": "{brands} · {period}: {mentions}, nichts Auffälliges",
+        "subject_quiet": "{brands} · {period}: keine neuen Erwähnungen",
+        "period": "Zeitraum: {period} ({tz})",
+        "week_label": "KW {week}: {days}",
         "empty_all_ok": "Keine neuen Erwähnungen; alle Quellen in Ordnung.",
         "empty_sources_bad": "Keine neuen Erwähnungen — aber {sources} Probleme (siehe Quellen).",
+        # the summary: two or three sentences from these templates
+        "sum_problem": "Größtes Problem: {problems}.",
+        "sum_problems": "Größte Probleme: {problems}.",
+        "sum_no_problem": "Keine auffällige Häufung von Beschwerden.",
+        "sum_waiting": "{critics}",
+        "sum_waiting_longest": "{critics}, am längsten seit {age}",
+        "sum_none_waiting": "Keine Kritik wartet auf eine Antwort",
+        "sum_trend": "{mentions}, {change}; davon {negative} negativ ({prev}: {prev_negative}).",
+        "sum_more": "{pct} mehr als {prev}",
+        "sum_fewer": "{pct} weniger als {prev}",
+        "sum_same": "etwa so viele wie {prev}",
+        "sum_from_none": "{prev} keine",
+        "prev_day": "am Vortag",
+        "prev_week": "in der Vorwoche",
+        "prev_month": "im Vormonat",
+        "prev_short_day": "Vortag",
+        "prev_short_week": "Vorwoche",
+        "prev_short_month": "Vormonat",
+        "base_short_day": "Ø 28 Tage",
+        "base_short_week": "Ø 4 Wochen",
+        "base_short_month": "Ø 3 Monate",
+        # problems, worded from an alert
+        "prob_spike": "{topic}: {complaints} statt sonst etwa {expected}",
+        "prob_total": "insgesamt {complaints} statt sonst etwa {expected}",
+        "prob_theme": "neues Stichwort „{topic}“: {complaints}",
+        "prob_churn": "{customers} wollen kündigen oder wechseln",
+        "sec_summary": "Auf einen Blick",
         "sec_headline": "Überblick",
         "sec_alerts": "Warnungen",
         "sec_answer": "Heute beantworten (Feuerwehr)",
@@ -34,31 +66,35 @@ STRINGS: dict[str, dict[str, str]] = {
         "sec_highlights": "Highlights",
         "sec_survey": "NPS-Umfrage",
         "metric": "Kennzahl",
-        "value": "Wert",
-        "vs_prev": "ggü. Vortag",
-        "vs_base": "ggü. Ø 28 Tage",
         "m_mentions": "Erwähnungen",
         "m_negative": "Anteil negativ",
         "m_positive": "Anteil positiv",
-        "m_net": "Netto-Stimmung",
-        "m_rating": "Ø Sternebewertung",
-        "m_nps": "Bewertungs-NPS",
+        "m_rating": "Ø Sterne",
+        "m_happy": "Bewertungen mit 4–5 ★",
         "no_alerts": "Keine offenen Warnungen.",
         "alert_spike": "Gehäufte Beschwerden",
-        "alert_theme": "Neues Thema",
-        "alert_churn": "Abwanderungssignal",
+        "alert_theme": "Neues Stichwort",
+        "alert_churn": "Kündigungen",
+        "alert_rating_drop": "Schlechtere Bewertungen",
         "alert_new": "neu",
         "alert_all_topics": "alle Erwähnungen",
         "status_open": "offen",
         "status_rising": "steigend",
         "status_peaked": "abflauend",
         "status_resolved": "erledigt",
-        "evidence": "{observed} beobachtet statt {expected} erwartet ({ratio}×), p {p}; {authors}",
-        "evidence_count": "{observed} Fälle; {authors}",
+        "evidence": "{complaints} statt sonst etwa {expected}, von {authors}",
+        "evidence_count": "{complaints}, von {authors}",
+        "rare_days": "so viele kämen zufällig etwa einmal in {n} Tagen vor",
+        "rare_months": "so viele kämen zufällig etwa einmal in {n} Monaten vor",
+        "rare_years": "so viele kämen zufällig etwa einmal in {n} Jahren vor",
+        "rare_never": "so viele kämen zufällig seltener als einmal in {n} Jahren vor",
         "since": "seit {day}",
         "via": "Quellen: {sources}",
         "open_original": "Original öffnen",
         "no_answer": "Keine negativen Erwähnungen, die eine Antwort brauchen.",
+        "waiting": "wartet seit {age}",
+        "reply_rate": "Beantwortet ({sources}): {rate} der Kritiker",
+        "reply_median": ", im Median nach {age}",
         "why_rating": "schlechte Bewertung",
         "why_cancel": "will kündigen",
         "why_switch": "wechselt zu {name}",
@@ -67,8 +103,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_topics": "Keine Themen erkannt.",
         "topic": "Thema",
         "volume": "Anzahl",
-        "neg_share": "negativ",
-        "trend": "28 Tage",
+        "complaints": "Beschwerden",
+        "expected": "erwartet",
         "source": "Quelle",
         "rating": "Ø ★",
         "health": "Status",
@@ -84,23 +120,72 @@ STRINGS: dict[str, dict[str, str]] = {
         "survey_prev": "vorher {nps}",
         "survey_topics": "Themen der Kritiker:",
         "survey_no_topics": "Die Kritiker nennen keine bekannten Themen.",
+        # charts: titles drawn into the images, and alt texts that carry their numbers
+        "chart_mentions": "Erwähnungen je Tag (rot: negativ)",
+        "chart_usual": "sonst Ø {n} am Tag",
+        "chart_ratings": "Ø Sterne je Tag",
+        "chart_stars": "Sterne {period}",
+        "chart_topics": "Beschwerden je Thema (Strich: erwartet)",
+        "alt_mentions": "Erwähnungen je Tag. {period}: {mentions}, davon {negative} negativ. "
+        "{base}: {per_day} am Tag, davon {base_negative} negativ.",
+        "alt_ratings": "Sterne {period}: Ø {avg} ({base}: Ø {base_avg}). {stars}.",
+        "alt_topics": "Beschwerden je Thema {period} (erwartet): {topics}.",
+        "how_title": "So lesen Sie diesen Bericht",
+        "how_text": "Beschwerden sind negative Erwähnungen zu einem Thema. „Sonst“ und „erwartet“ "
+        "beziehen sich auf den Durchschnitt der Zeit davor ({base}); die Pfeile ▲▼ vergleichen damit. „Etwa einmal in N Jahren“ "
+        "sagt, wie selten so viele Beschwerden zufällig wären: je seltener, desto sicherer ein "
+        "echtes Problem. Einzelheiten stehen im Archiv (brandpulse query, brandpulse serve).",
         "footer": "Erstellt von brandpulse am {when}. Erwähnungstexte sind Nutzerinhalte und ungeprüft.",
         "more": "weitere",
         # counted phrases: "one|other" forms, chosen by the language's plural rule (Formatter.tn)
         "n_mentions": "{n} Erwähnung|{n} Erwähnungen",
         "n_alerts": "{n} Warnung|{n} Warnungen",
         "n_authors": "{n} Autor|{n} Autoren",
+        "n_complaints": "{n} Beschwerde|{n} Beschwerden",
+        "n_customers": "{n} Kunde|{n} Kunden",
+        "n_critics_waiting": "{n} Kritiker wartet auf eine Antwort|{n} Kritiker warten auf eine Antwort",
         "n_sources_report": "{n} Quelle meldet|{n} Quellen melden",
         "n_responses": "{n} Antwort|{n} Antworten",
         "n_days": "{n} Tag|{n} Tage",
+        "n_days_since": "{n} Tag|{n} Tagen",
+        "n_hours_since": "{n} Stunde|{n} Stunden",
     },
     "en": {
-        "title": "brandpulse daily digest",
-        "subject": "{brands} · {day}: {mentions}, {alerts}",
-        "subject_quiet": "{brands} · {day}: no new mentions",
-        "period": "Period: {day} ({tz})",
+        "title_day": "{brands} – daily report",
+        "title_week": "{brands} – weekly report",
+        "title_month": "{brands} – monthly report",
+        "subject": "{brands}: {problem} · {period}",
+        "subject_calm": "{brands} · {period}: {mentions}, nothing unusual",
+        "subject_quiet": "{brands} · {period}: no new mentions",
+        "period": "Period: {period} ({tz})",
+        "week_label": "Week {week}: {days}",
         "empty_all_ok": "No new mentions; all sources healthy.",
         "empty_sources_bad": "No new mentions — but {sources} problems (see Sources).",
+        "sum_problem": "Top problem: {problems}.",
+        "sum_problems": "Top problems: {problems}.",
+        "sum_no_problem": "No unusual pile-up of complaints.",
+        "sum_waiting": "{critics}",
+        "sum_waiting_longest": "{critics}, the longest for {age}",
+        "sum_none_waiting": "No critic is waiting for an answer",
+        "sum_trend": "{mentions}, {change}; {negative} of them negative ({prev}: {prev_negative}).",
+        "sum_more": "{pct} more than {prev}",
+        "sum_fewer": "{pct} fewer than {prev}",
+        "sum_same": "about as many as {prev}",
+        "sum_from_none": "none {prev}",
+        "prev_day": "the day before",
+        "prev_week": "the week before",
+        "prev_month": "the month before",
+        "prev_short_day": "Day before",
+        "prev_short_week": "Week before",
+        "prev_short_month": "Month before",
+        "base_short_day": "28-day avg",
+        "base_short_week": "4-week avg",
+        "base_short_month": "3-month avg",
+        "prob_spike": "{topic}: {complaints}, usually about {expected}",
+        "prob_total": "{complaints} in all, usually about {expected}",
+        "prob_theme": "new keyword “{topic}”: {complaints}",
+        "prob_churn": "{customers} about to cancel or switch",
+        "sec_summary": "At a glance",
         "sec_headline": "Headline",
         "sec_alerts": "Alerts",
         "sec_answer": "Answer today",
@@ -109,31 +194,35 @@ STRINGS: dict[str, dict[str, str]] = {
         "sec_highlights": "Highlights",
         "sec_survey": "NPS survey",
         "metric": "Metric",
-        "value": "Value",
-        "vs_prev": "vs previous day",
-        "vs_base": "vs 28-day avg",
         "m_mentions": "Mentions",
-        "m_negative": "Negative share",
-        "m_positive": "Positive share",
-        "m_net": "Net sentiment",
-        "m_rating": "Avg star rating",
-        "m_nps": "Review NPS",
+        "m_negative": "Negative",
+        "m_positive": "Positive",
+        "m_rating": "Avg stars",
+        "m_happy": "Reviews with 4–5 ★",
         "no_alerts": "No open alerts.",
         "alert_spike": "Complaint spike",
-        "alert_theme": "New theme",
-        "alert_churn": "Churn signal",
+        "alert_theme": "New keyword",
+        "alert_churn": "Cancellations",
+        "alert_rating_drop": "Rating drop",
         "alert_new": "new",
         "alert_all_topics": "all mentions",
         "status_open": "open",
         "status_rising": "rising",
         "status_peaked": "peaked",
         "status_resolved": "resolved",
-        "evidence": "{observed} observed vs {expected} expected ({ratio}×), p {p}; {authors}",
-        "evidence_count": "{observed} cases; {authors}",
+        "evidence": "{complaints}, usually about {expected}, from {authors}",
+        "evidence_count": "{complaints}, from {authors}",
+        "rare_days": "this many would happen by chance about once in {n} days",
+        "rare_months": "this many would happen by chance about once in {n} months",
+        "rare_years": "this many would happen by chance about once in {n} years",
+        "rare_never": "this many would happen by chance less than once in {n} years",
         "since": "since {day}",
         "via": "Sources: {sources}",
         "open_original": "Open original",
         "no_answer": "No negative mentions that need a reply.",
+        "waiting": "waiting for {age}",
+        "reply_rate": "Answered ({sources}): {rate} of critics",
+        "reply_median": ", after {age} (median)",
         "why_rating": "low rating",
         "why_cancel": "about to cancel",
         "why_switch": "switching to {name}",
@@ -142,8 +231,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_topics": "No topics detected.",
         "topic": "Topic",
         "volume": "Volume",
-        "neg_share": "negative",
-        "trend": "28 days",
+        "complaints": "Complaints",
+        "expected": "expected",
         "source": "Source",
         "rating": "Avg ★",
         "health": "Status",
@@ -159,14 +248,33 @@ STRINGS: dict[str, dict[str, str]] = {
         "survey_prev": "before {nps}",
         "survey_topics": "Topics detractors name:",
         "survey_no_topics": "Detractors name no known topics.",
+        "chart_mentions": "Mentions per day (red: negative)",
+        "chart_usual": "usually {n} a day",
+        "chart_ratings": "Avg stars per day",
+        "chart_stars": "Stars {period}",
+        "chart_topics": "Complaints per topic (line: expected)",
+        "alt_mentions": "Mentions per day. {period}: {mentions}, {negative} of them negative. "
+        "{base}: {per_day} a day, {base_negative} negative.",
+        "alt_ratings": "Stars {period}: avg {avg} ({base}: avg {base_avg}). {stars}.",
+        "alt_topics": "Complaints per topic {period} (expected): {topics}.",
+        "how_title": "How to read this",
+        "how_text": "Complaints are negative mentions about a topic. “Usually” and “expected” refer "
+        "to the average of the time before ({base}); the arrows ▲▼ compare with it. “About once in N years” says how rare this "
+        "many complaints would be by chance: the rarer, the surer a real problem. Details are in "
+        "the archive (brandpulse query, brandpulse serve).",
         "footer": "Generated by brandpulse on {when}. Mention texts are user content and unverified.",
         "more": "more",
         "n_mentions": "{n} mention|{n} mentions",
         "n_alerts": "{n} alert|{n} alerts",
         "n_authors": "{n} author|{n} authors",
+        "n_complaints": "{n} complaint|{n} complaints",
+        "n_customers": "{n} customer|{n} customers",
+        "n_critics_waiting": "{n} critic is waiting for an answer|{n} critics are waiting for an answer",
         "n_sources_report": "{n} source reports|{n} sources report",
         "n_responses": "{n} response|{n} responses",
         "n_days": "{n} day|{n} days",
+        "n_days_since": "{n} day|{n} days",
+        "n_hours_since": "{n} hour|{n} hours",
     },
 }
 
@@ -225,7 +333,7 @@ class Formatter:
         return self.num(100.0 * share, digits) + sep
 
     def signed(self, value: float | None, digits: int = 0, unit: str = "") -> str:
-        """A change with its sign ("+3", "−1,5 Pp."); zero shows as "±0"."""
+        """A change with its sign ("+3", "−1,5 %"); zero shows as "±0"."""
         if value is None:
             return "–"
         rounded = round(value, digits)
@@ -234,8 +342,43 @@ class Formatter:
         sign = "+" if rounded > 0 else "−"
         return sign + self.num(abs(rounded), digits) + unit
 
-    def points_unit(self) -> str:
-        return "\u00a0Pp." if self.language == "de" else "\u00a0pp"
-
     def percent_unit(self) -> str:
         return "\u00a0%" if self.language == "de" else "%"
+
+    def period(self, p: Period) -> str:
+        """ "21. Nov. 2026", "KW 47: 16.–22. Nov. 2026", "November 2026"."""
+        if p.kind == "day":
+            return self.day(p.first)
+        if p.kind == "week":
+            days = format_interval(p.first, p.last, "yMMMd", locale=self.language)
+            return self.t("week_label", week=p.first.isocalendar()[1], days=days)
+        return format_skeleton("yMMMM", p.first, locale=self.language)
+
+    def period_short(self, p: Period) -> str:
+        """A column heading: "21. Nov.", "KW 47", "Nov. 2026"."""
+        if p.kind == "day":
+            return self.short_day(p.first)
+        if p.kind == "week":
+            return self.t("week_label", week=p.first.isocalendar()[1], days="").rstrip(": ")
+        return format_skeleton("yMMM", p.first, locale=self.language)
+
+    def rarity(self, p_value: float | None) -> str | None:
+        """A p-value in words: how often this many would come about by chance if each day were
+        one try ("about once in 14 years"); None where there is no p-value."""
+        if p_value is None or p_value <= 0 or p_value >= 1:
+            return None
+        days = 1.0 / p_value
+        if days < 60:
+            return self.t("rare_days", n=self.num(days))
+        if days < 730:
+            return self.t("rare_months", n=self.num(days / 30.44))
+        years = days / 365.25
+        if years > 1000:
+            return self.t("rare_never", n=self.num(1000))
+        return self.t("rare_years", n=self.num(years if years < 100 else round(years, -1)))
+
+    def age(self, hours: float) -> str:
+        """How long someone has waited: "9 Stunden", "3 Tagen" (German dative after "seit")."""
+        if hours < 48:
+            return self.tn("n_hours_since", max(1, round(hours)))
+        return self.tn("n_days_since", round(hours / 24))

@@ -8,27 +8,28 @@ Order of events, and why:
 4. on ``send``: claim the row (status ``sending``) with a conditional UPDATE, so two
    processes (daemon and a manual run) can never both send it; send with retries; record
    ``sent`` or ``failed`` with attempts and the last error. A row found ``sent`` or still
-   ``sending`` (a crash mid-send) is never sent again.
+   ``sending`` (a crash mid-send) is never sent again by itself: whether that mail went out
+   is unknown, so it is reported (``interrupted_sends``; ``brandpulse digest`` and ``status``)
+   and the operator decides — ``interrupted="resend"`` or ``"mark-sent"``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import re
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from html import unescape
 from pathlib import Path
 
 from monitor.core.archive import Archive
 from monitor.core.config import Watchlist
 from monitor.core.times import iso
 from reports.build import build_digest, topic_label
-from reports.delivery import DeliveryOutcome, build_message, deliver
+from reports.delivery import DeliveryOutcome, build_message, deliver, list_headers
+from reports.export import period_csv
+from reports.files import file_stem, read_digest, slug, write_atomic, write_digest
+from reports.periods import Period, resolve
 from reports.render import Rendered, render
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,36 @@ class DigestResult:
         return [e for e, s in self.recipients.items() if s == "failed"]
 
 
+#: What to do with ledger rows left ``sending``: keep (report them), send again, record as sent.
+INTERRUPTED_CHOICES = ("keep", "resend", "mark-sent")
+
+
+def interrupted_sends(archive: Archive) -> list[tuple[str, str]]:
+    """(period, address) of every digest left ``sending``: a process was killed mid-send (or
+    another one is sending it right now), so nobody knows whether the mail went out."""
+    return archive.conn.execute(
+        "SELECT period, recipient FROM digests WHERE status = 'sending' ORDER BY period, recipient"
+    ).fetchall()
+
+
+def _settle_interrupted(archive: Archive, period: date, emails: list[str], choice: str) -> None:
+    """Apply the operator's decision to this period's rows left ``sending``."""
+    if choice == "keep" or not emails:
+        return
+    status, note = (
+        ("failed", "interrupted mid-send; sent again on request")
+        if choice == "resend"
+        else ("sent", "interrupted mid-send; recorded as sent on request")
+    )
+    marks = ",".join("?" * len(emails))
+    with archive.conn:
+        archive.conn.execute(
+            f"UPDATE digests SET status = ?, last_error = ? WHERE period = ? AND status = 'sending'"
+            f" AND recipient IN ({marks})",
+            (status, note, period.isoformat(), *emails),
+        )
+
+
 def default_period(wl: Watchlist, now: datetime | None = None) -> date:
     """Yesterday in the watchlist's time zone: the morning digest covers the day before."""
     now = now or datetime.now(UTC)
@@ -93,28 +124,13 @@ def groups(wl: Watchlist) -> list[Group]:
     return out
 
 
-_SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
+#: A recipient's status when an earlier run sent the digest: this run sent nothing.
+ALREADY_SENT = "already sent"
 
 
-def _slug(group: str) -> str:
-    return _SLUG.sub("_", group).strip("_") or "group"
-
-
-def file_stem(period: date, group: str) -> str:
-    return f"digest-{period.isoformat()}-{_slug(group)}"
-
-
-def _write_atomic(path: Path, content: str) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a digest."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _shown(status: str) -> str:
+    """A ledger status as this run reports it: ``sent`` by an earlier run is "already sent"."""
+    return ALREADY_SENT if status == "sent" else status
 
 
 def _ledger(archive: Archive, period: date, email: str) -> dict | None:
@@ -175,18 +191,9 @@ def _record_outcome(archive: Archive, period: date, email: str, outcome) -> None
         )
 
 
-_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
-
-
-def _from_files(html_path: Path, text_path: Path, fallback_subject: str) -> Rendered:
-    """A digest as it was written (and partly sent) before; the subject is its <title>."""
-    html = html_path.read_text(encoding="utf-8")
-    title = _TITLE.search(html)
-    subject = unescape(title.group(1)).strip() if title else fallback_subject
-    return Rendered(subject=subject, html=html, text=text_path.read_text(encoding="utf-8"))
-
-
-def _render_group(wl: Watchlist, archive: Archive, period: date, group: Group) -> tuple[Rendered, bool]:
+def _render_group(
+    wl: Watchlist, archive: Archive, period: Period, group: Group
+) -> tuple[Rendered, bool, str]:
     try:
         view = build_digest(
             archive.conn,
@@ -199,20 +206,26 @@ def _render_group(wl: Watchlist, archive: Archive, period: date, group: Group) -
     except ValueError as exc:
         raise DigestError(str(exc)) from None
     labels = {name: topic_label(wl, name, group.language) for name in wl.topics}
-    return render(view, topic_labels=labels), view.empty
+    return render(view, topic_labels=labels), view.empty, period_csv(view)
 
 
 def run_digest(
     wl: Watchlist,
     archive: Archive,
     *,
-    period: date | None = None,
+    period: date | Period | None = None,
+    kind: str = "day",
     send: bool = False,
     out: Path | None = None,
     sleep: Callable[[float], None] = time.sleep,
     ssl_context=None,
+    interrupted: str = "keep",
 ) -> list[DigestResult]:
     """Render (and with ``send``, deliver) the digest of ``period`` for every recipient group.
+
+    ``period``: a Period, or a date meaning the ``kind`` period (day, week, month) holding
+    it; by default the newest complete one. Beside each HTML file go its chart images and
+    the period's spreadsheet (``.csv``).
 
     ``out`` writes the HTML there (text beside it, ``.txt``) and touches neither the
     ledger nor the mail server: a preview. Without ``out`` the files go to
@@ -220,11 +233,15 @@ def run_digest(
     """
     if send and out is not None:
         raise DigestError("--out renders a preview and never sends; use one of --out or --send")
+    if interrupted not in INTERRUPTED_CHOICES:
+        raise DigestError(f"interrupted must be one of {', '.join(INTERRUPTED_CHOICES)}")
+    if interrupted == "resend" and not send:
+        raise DigestError("--resend-interrupted sends: add --send")
     if send and not wl.digest.recipients:
         raise DigestError(
             "no digest recipients configured: add digest.recipients (name, emails) to the watchlist"
         )
-    period = period or default_period(wl)
+    period = resolve(period, kind, datetime.now(UTC).astimezone(wl.tz).date())
     all_groups = groups(wl)
     results = []
     for group in all_groups:
@@ -232,12 +249,14 @@ def run_digest(
             html_path = (
                 out
                 if len(all_groups) == 1
-                else out.with_name(f"{out.stem}-{_slug(group.name)}{out.suffix or '.html'}")
+                else out.with_name(f"{out.stem}-{slug(group.name)}{out.suffix or '.html'}")
             )
         else:
             html_path = wl.digest_dir / f"{file_stem(period, group.name)}.html"
         text_path = html_path.with_suffix(".txt")
 
+        if out is None:
+            _settle_interrupted(archive, period, group.emails, interrupted)
         ledger = {e: _ledger(archive, period, e) for e in group.emails} if out is None else {}
         done = (
             out is None
@@ -255,20 +274,20 @@ def run_digest(
                     html_path,
                     text_path,
                     False,
-                    {e: ledger[e]["status"] for e in group.emails},
+                    {e: _shown(ledger[e]["status"]) for e in group.emails},
                 )
             )
             continue
 
-        rendered, empty = _render_group(wl, archive, period, group)
+        rendered, empty, sheet = _render_group(wl, archive, period, group)
         partly_sent = any(r and r["status"] in ("sent", "sending") for r in ledger.values())
         if partly_sent and html_path.exists() and text_path.exists():
             # Some of the group already have it: the others get the very same digest.
-            rendered = _from_files(html_path, text_path, rendered.subject)
+            rendered = read_digest(html_path, text_path, rendered.subject)
         else:
             try:
-                _write_atomic(html_path, rendered.html)
-                _write_atomic(text_path, rendered.text)
+                write_digest(html_path, text_path, rendered)
+                write_atomic(html_path.with_suffix(".csv"), sheet)
             except OSError as exc:
                 raise DigestError(
                     f"cannot write the digest to {html_path.parent}: {exc.strerror or exc} "
@@ -282,12 +301,12 @@ def run_digest(
             continue
         for email in group.emails:
             _record_rendered(archive, period, email, group.language, html_path, text_path)
-            result.recipients[email] = _ledger(archive, period, email)["status"]
+            result.recipients[email] = _shown(_ledger(archive, period, email)["status"])
         if not send:
             continue
         for email in group.emails:
             if not _claim(archive, period, email):
-                result.recipients[email] = _ledger(archive, period, email)["status"]
+                result.recipients[email] = _shown(_ledger(archive, period, email)["status"])
                 continue
             try:
                 msg = build_message(
@@ -296,7 +315,11 @@ def run_digest(
                     recipient=email,
                     text=rendered.text,
                     html=rendered.html,
+                    images=rendered.images,
                     language=group.language,
+                    headers=list_headers(
+                        wl.digest.smtp.sender, group.name, unsubscribe_url=wl.digest.unsubscribe_url
+                    ),
                 )
                 outcome = deliver(msg, wl.digest.smtp, sleep=sleep, ssl_context=ssl_context)
             except Exception as exc:  # never leave a claimed row in 'sending' for a bug here

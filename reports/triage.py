@@ -27,6 +27,7 @@ class Ranked:
     score: float
     reasons: list[str] = field(default_factory=list)  # codes: rating, churn, reach, recent
     churn_hint: str | None = None  # "cancellation" or "switch to <competitor>"
+    waited_h: float | None = None  # hours since it was published, at the digest's "now"
 
 
 def _log_scaled(value: float | None, top: float) -> float:
@@ -68,7 +69,8 @@ def answer_today(
         severity = _severity(m)
         hint = churn_reason(text, competitors, custom_topic=churn_topic, topic_match="churn" in m.topics)
         reach = _log_scaled(m.reach, REACH_TOP)
-        recency = 0.5 ** (_age_hours(m.published_at, now) / RECENCY_HALF_LIFE_H)
+        age = _age_hours(m.published_at, now)
+        recency = 0.5 ** (age / RECENCY_HALF_LIFE_H)
         score = (
             WEIGHTS["severity"] * severity
             + WEIGHTS["churn"] * (1.0 if hint else 0.0)
@@ -84,7 +86,7 @@ def answer_today(
             reasons.append("reach")
         if recency >= 0.5:
             reasons.append("recent")
-        ranked.append(Ranked(m, round(score, 4), reasons, hint))
+        ranked.append(Ranked(m, round(score, 4), reasons, hint, age))
     ranked.sort(key=lambda r: (-r.score, r.mention.published_at, r.mention.id))
     return ranked[:limit]
 

@@ -1,24 +1,29 @@
-"""Apple App Store customer reviews from the public RSS feed (Atom XML, JSON kept as well).
+"""Apple App Store customer reviews from the public RSS feed (JSON, and the XML (Atom) one).
 
 The feed serves 50 reviews a page, newest first with ``sortby=mostrecent``, and stops after
-page 10 (500 reviews): older reviews are out of reach, so run it at least daily for busy apps.
+page 10 (500 reviews) — per storefront: each country's store keeps its own review list, so a
+source can read several (``countries``), each paged and resumed as a stream of its own. Review
+ids are Apple-wide, so a review two storefronts show is one mention (``(source,
+external_id)`` is unique); it keeps the storefront whose page brought it first.
 
-The spider reads the XML (Atom) flavour: every ``<entry>`` there carries ``<updated>``, while
-the JSON flavour has served storefronts whose entries have no date at all (app-store-scraper
-issues #13, #120). The JSON parser stays for feeds that do carry dates; a JSON page without
-them is fetched again as XML instead of being lost.
+The JSON flavour is read first; it has served storefronts whose entries have no date at all
+(app-store-scraper issues #13, #120), while every ``<entry>`` of the XML flavour carries
+``<updated>``. A JSON page without dates is fetched again as XML instead of being lost.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from parsel import Selector
 
 from crawler.context import ParsedPage
 from crawler.parsing import ITEM_ERRORS, load_json
+from crawler.resume import MAIN, Walk
 from crawler.spiders.base import SourceSpider
+from crawler.storefronts import STOREFRONTS, unknown_storefront_note
 
 MAX_PAGES = 10
 ATOM = "http://www.w3.org/2005/Atom"
@@ -84,6 +89,7 @@ def parse_appstore(data: bytes | str, *, country: str, app_id: str) -> ParsedPag
                     "rating": float(_label(e["im:rating"])),
                     "published_at": _label(e["updated"]),
                     "reach": int(_label(e.get("im:voteSum")) or 0),
+                    "storefront": country,
                 }
             )
         except ITEM_ERRORS as exc:
@@ -130,6 +136,7 @@ def xml_review(entry: Selector, *, country: str, app_id: str) -> dict:
         "rating": float(_required(entry, "im:rating/text()", "im:rating")),
         "published_at": _required(entry, "a:updated/text()", "updated"),
         "reach": int(_text(entry, "im:voteSum/text()") or 0),
+        "storefront": country,
     }
 
 
@@ -152,6 +159,12 @@ def parse_appstore_xml(data: bytes | str, *, country: str, app_id: str) -> Parse
 
 
 class AppStoreSpider(SourceSpider):
+    """One app's reviews in one storefront (``country``) or several (``countries``).
+
+    Each storefront is its own list on Apple's side, so each is a stream of its own: it pages,
+    resumes and is capped on its own (``crawler.resume``). With ``country`` the one storefront
+    is the main stream, as before storefront lists, so existing resume points go on."""
+
     name = "appstore"
     source_type = "appstore"
     default_base = "https://itunes.apple.com"
@@ -159,31 +172,90 @@ class AppStoreSpider(SourceSpider):
     #: entries carry no dates is fetched again as XML, which always dates its entries.
     feed_format: ClassVar[str] = "json"
 
-    def page_url(self, n: int, fmt: str | None = None) -> str:
+    def __init__(self, ctx, **kwargs):
+        super().__init__(ctx, **kwargs)
+        ctx.pages_per_stream = self.source.countries is not None
+        #: storefronts whose JSON came without dates: read as XML for the rest of the run
+        self.xml_storefronts: set[str] = set()
+
+    def format_for(self, country: str) -> str:
+        return "xml" if country in self.xml_storefronts else self.feed_format
+
+    def storefronts(self) -> list[str]:
+        """The storefronts this source reads, in the order they are started."""
+        countries = self.source.countries
+        if countries is None:
+            return [self.source.country]
+        return list(STOREFRONTS) if countries == "all" else list(countries)
+
+    def streams(self) -> Iterable[str]:
+        if self.source.countries is None:
+            yield MAIN
+            return
+        for code in self.storefronts():
+            note = unknown_storefront_note(code)
+            if note:  # still asked: Apple may have opened it since the list was written
+                self.ctx.note(f"{note}; fetching it anyway")
+            yield code
+
+    def country_of(self, stream: str | None) -> str:
+        return self.source.country if stream in (None, MAIN) else stream
+
+    def page_url(self, n: int, fmt: str | None = None, country: str | None = None) -> str:
         s = self.source
+        country = country or s.country
         return (
-            f"{self.base}/{s.country}/rss/customerreviews/page={n}/id={s.app_id}"
-            f"/sortby=mostrecent/{fmt or self.feed_format}"
+            f"{self.base}/{country}/rss/customerreviews/page={n}/id={s.app_id}"
+            f"/sortby=mostrecent/{fmt or self.format_for(country)}"
         )
 
-    def page_request(self, n: int, fmt: str | None = None):
-        fmt = fmt or self.feed_format
-        return self.request(self.page_url(n, fmt), self.parse, cb_kwargs={"n": n, "fmt": fmt})
+    def page_request(
+        self, token: int | None, walk: Walk | None = None, fmt: str | None = None, country: str | None = None
+    ):
+        country = country or self.country_of(walk.stream if walk is not None else None)
+        n, fmt = token or 1, fmt or self.format_for(country)
+        return self.request(
+            self.page_url(n, fmt, country),
+            self.parse,
+            cb_kwargs={"n": n, "fmt": fmt, "country": country},
+        )
 
-    def first_requests(self):
-        yield self.page_request(1)
+    def next_token(self, page, token, walk):
+        n = token or 1
+        if not page.next:
+            return None
+        if n >= MAX_PAGES:  # Apple's end, not ours: say so when the backfill gets there
+            if walk.until is None:
+                self.ctx.note(
+                    f"the App Store feed ends at page {MAX_PAGES} ({MAX_PAGES * 50} reviews a "
+                    "storefront): older reviews are out of reach"
+                )
+            return None
+        return n + 1
 
-    def parse(self, response, n: int, fmt: str = "xml"):
+    def parse(self, response, n: int = 1, fmt: str | None = None, country: str | None = None):
+        # `scrapy parse <feed url>` calls back without arguments: the URL tells them
+        fmt = fmt or ("json" if response.url.rstrip("/").endswith("/json") else "xml")
+        country = country or _url_country(response.url) or self.source.country
         if fmt == "json" and json_feed_undated(response.body):
-            self.ctx.counters.notes.append(
-                f"{response.url}: JSON entries carry no dates, reading the XML feed"
-            )
-            yield self.page_request(n, "xml")
+            self.ctx.note(f"storefront {country}: JSON entries carry no dates, reading the XML feed")
+            self.xml_storefronts.add(country)  # the rest of this run too
+            walk, token = self.walk_of(response)
+            if walk is None:
+                yield self.page_request(n, fmt="xml", country=country)
+            else:
+                yield self.walk_request(walk, token, fmt="xml")
             return
         parser = parse_appstore if fmt == "json" else parse_appstore_xml
-        items, more, _ = self.consume(
-            response, parser, country=self.source.country, app_id=self.source.app_id
-        )
+        items, more, page = self.consume(response, parser, country=country, app_id=self.source.app_id)
         yield from items
-        if more and n < MAX_PAGES:
-            yield self.page_request(n + 1, fmt)
+        yield from self.follow(response, page, more)
+
+
+_FEED_COUNTRY = re.compile(r"/([A-Za-z]{2})/rss/customerreviews/")
+
+
+def _url_country(url: str) -> str | None:
+    """The storefront in a feed URL (``scrapy parse <url>`` calls back without arguments)."""
+    match = _FEED_COUNTRY.search(url)
+    return match.group(1) if match else None

@@ -106,10 +106,12 @@ class BlueskySpider(SourceSpider):
         except (ValueError, KeyError) as exc:
             self.ctx.http_error(response.url, f"Bluesky login answer without a token ({exc})")
             return
-        yield self.search(None)
+        yield from self.start_walk()
+
+    def page_request(self, token, walk):
+        return self.search(token)
 
     def parse(self, response):
         items, more, page = self.consume(response, parse_bluesky)
         yield from items
-        if more and page is not None:
-            yield self.search(page.next)
+        yield from self.follow(response, page, more)

@@ -25,6 +25,14 @@ def request_body(app_id: str, token: str | None = None, count: int = PAGE_SIZE) 
     return urlencode({"f.req": json.dumps([[[RPC_ID, inner, None, "generic"]]], separators=(",", ":"))})
 
 
+def _reply_time(r: list) -> int | None:
+    """Epoch seconds of the developer's reply: ``[name, text, [seconds, nanos]]`` at index 7."""
+    reply = r[7] if len(r) > 7 else None
+    if isinstance(reply, list) and len(reply) > 2 and reply[1] and isinstance(reply[2], list):
+        return reply[2][0]
+    return None
+
+
 def parse_google_play(data: bytes | str, *, app_id: str, lang: str | None = None) -> ParsedPage:
     text = data.decode("utf-8") if isinstance(data, bytes) else data
     text = text.lstrip()
@@ -53,6 +61,7 @@ def parse_google_play(data: bytes | str, *, app_id: str, lang: str | None = None
                     "rating": float(r[2]),
                     "published_at": r[5][0],
                     "reach": r[6],
+                    "replied_at": _reply_time(r),
                 }
             )
         except ITEM_ERRORS as exc:
@@ -69,7 +78,7 @@ class GooglePlaySpider(SourceSpider):
     source_type = "google_play"
     default_base = "https://play.google.com"
 
-    def page_request(self, token: str | None):
+    def page_request(self, token: str | None, walk=None):
         s = self.source
         url = f"{self.base}/_/PlayStoreUi/data/batchexecute?" + urlencode(
             {"rpcids": RPC_ID, "hl": s.language, "gl": s.country}
@@ -83,13 +92,9 @@ class GooglePlaySpider(SourceSpider):
             dont_filter=True,
         )
 
-    def first_requests(self):
-        yield self.page_request(None)
-
     def parse(self, response):
         items, more, page = self.consume(
             response, parse_google_play, app_id=self.source.app_id, lang=self.source.language[:2]
         )
         yield from items
-        if more and page is not None:
-            yield self.page_request(page.next)
+        yield from self.follow(response, page, more)

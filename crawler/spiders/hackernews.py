@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from crawler.context import ParsedPage
 from crawler.parsing import ITEM_ERRORS, html_to_text, load_json
 from crawler.spiders.base import SourceSpider
+from monitor.core.times import parse_time
 
 PAGE_SIZE = 100
 
@@ -47,25 +48,27 @@ class HackerNewsSpider(SourceSpider):
     source_type = "hackernews"
     default_base = "https://hn.algolia.com"
 
-    def page_url(self, n: int) -> str:
+    def page_url(self, n: int, until: str | None = None) -> str:
         params = {
             "query": self.ctx.search_terms(boolean=False),
             "tags": self.source.tags,
             "hitsPerPage": PAGE_SIZE,
             "page": n,
         }
-        if self.ctx.since:
-            params["numericFilters"] = f"created_at_i>{int(self.ctx.since.timestamp())}"
+        if until:  # the catch-up and the gaps ask only for what is newer than their lower end
+            params["numericFilters"] = f"created_at_i>{int(parse_time(until).timestamp())}"
         return f"{self.base}/api/v1/search_by_date?{urlencode(params)}"
 
     def first_requests(self):
         # With numericFilters, "nothing new since the last run" is an empty answer, not a
         # layout change; without it the API always returns the newest (old) hits.
-        self.ctx.empty_is_normal = self.ctx.since is not None
-        yield self.request(self.page_url(0), self.parse)
+        self.ctx.empty_is_normal = not self.ctx.first_run
+        yield from super().first_requests()
+
+    def page_request(self, token, walk):
+        return self.request(self.page_url(token or 0, walk.until), self.parse)
 
     def parse(self, response):
         items, more, page = self.consume(response, parse_hackernews)
         yield from items
-        if more and page is not None:
-            yield self.request(self.page_url(page.next), self.parse)
+        yield from self.follow(response, page, more)

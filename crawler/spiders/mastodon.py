@@ -76,30 +76,30 @@ class MastodonSpider(SourceSpider):
     def headers(self) -> dict:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
-    def first_requests(self):
+    def streams(self):
+        """The hashtag timeline and the status search page through different lists, so each
+        keeps its own resume point."""
         if self.source.hashtag:
-            yield self.request(self.tag_url(None), self.parse_tag)
+            yield "tag"
         if self.source.query:
             if self.token:
-                yield self.request(
-                    self.search_url(0), self.parse_search, headers=self.headers(), cb_kwargs={"offset": 0}
-                )
+                yield "search"
             else:
                 self.ctx.counters.notes.append(
                     f"status search skipped: set {TOKEN_ENV} (most instances only search for logged-in users)"
                 )
 
-    def parse_tag(self, response):
-        items, more, page = self.consume(response, parse_statuses)
-        yield from items
-        if more and page is not None:
-            yield self.request(self.tag_url(page.next), self.parse_tag)
+    def page_request(self, token, walk):
+        if walk.stream == "tag":
+            return self.request(self.tag_url(token), self.parse)
+        return self.request(self.search_url(token or 0), self.parse, headers=self.headers())
 
-    def parse_search(self, response, offset: int):
+    def next_token(self, page, token, walk):
+        if walk.stream == "tag" or page.next is None:
+            return page.next  # max_id: the oldest status on the page
+        return (token or 0) + PAGE_SIZE  # search pages by offset
+
+    def parse(self, response):
         items, more, page = self.consume(response, parse_statuses)
         yield from items
-        if more and page is not None:
-            nxt = offset + PAGE_SIZE
-            yield self.request(
-                self.search_url(nxt), self.parse_search, headers=self.headers(), cb_kwargs={"offset": nxt}
-            )
+        yield from self.follow(response, page, more)

@@ -95,7 +95,7 @@ class RedditSpider(SourceSpider):
     def first_requests(self):
         creds = self.credentials
         if not creds:
-            yield self.search(None)
+            yield from self.start_walk()
             return
         auth = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
         yield self.request(
@@ -115,10 +115,12 @@ class RedditSpider(SourceSpider):
                 f"no OAuth token in the answer ({exc}); check {CLIENT_ID_ENV}/{CLIENT_SECRET_ENV}",
             )
             return
-        yield self.search(None)
+        yield from self.start_walk()
+
+    def page_request(self, token, walk):
+        return self.search(token)
 
     def parse(self, response):
         items, more, page = self.consume(response, parse_reddit)
         yield from items
-        if more and page is not None:
-            yield self.search(page.next)
+        yield from self.follow(response, page, more)

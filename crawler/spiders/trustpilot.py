@@ -27,6 +27,7 @@ def parse_trustpilot(data: bytes | str, *, domain: str) -> ParsedPage:
     for n, r in enumerate(props["reviews"]):
         try:
             consumer = r.get("consumer") or {}
+            reply = r.get("reply") or {}  # the company's answer: {message, publishedDate, …}
             page.items.append(
                 {
                     "external_id": r["id"],
@@ -38,6 +39,7 @@ def parse_trustpilot(data: bytes | str, *, domain: str) -> ParsedPage:
                     "rating": float(r["rating"]),
                     "published_at": r["dates"]["publishedDate"],
                     "reach": r.get("likes"),
+                    "replied_at": reply.get("publishedDate") if reply.get("message") else None,
                 }
             )
         except ITEM_ERRORS as exc:
@@ -62,11 +64,10 @@ class TrustpilotSpider(SourceSpider):
             params["page"] = str(n)
         return f"{self.base}/review/{self.source.domain}?{urlencode(params)}"
 
-    def first_requests(self):
-        yield self.request(self.page_url(1), self.parse)
+    def page_request(self, token, walk):
+        return self.request(self.page_url(token or 1), self.parse)
 
     def parse(self, response):
         items, more, page = self.consume(response, parse_trustpilot, domain=self.source.domain, as_text=True)
         yield from items
-        if more and page is not None:
-            yield self.request(self.page_url(page.next), self.parse)
+        yield from self.follow(response, page, more)

@@ -8,22 +8,18 @@ of SQLite's "attempt to write a readonly database".
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
-from monitor.core.times import iso
+from monitor.analyst import formats
+from monitor.analyst.tables import EXPORT_COLUMNS, SHEETS, ExportFilter, export_query
 
 FORMATS = ("table", "csv", "json")
-EXPORT_FORMATS = ("csv", "jsonl", "parquet")
-FETCH = 5000  # rows per fetch: exports stream, they never hold the archive in memory
+EXPORT_FORMATS = ("csv", "jsonl", "parquet", "xlsx")
+FETCH = formats.FETCH  # rows per fetch: exports stream, they never hold the archive in memory
 
 
 class QueryRefused(ValueError):
@@ -179,180 +175,66 @@ def run_query(
     return columns, rows()
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
-
-
-def write_csv(columns: Sequence[str], rows: Iterator[tuple], out: IO[str]) -> int:
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    n = 0
-    for row in rows:
-        writer.writerow(["" if v is None else _jsonable(v) for v in row])
-        n += 1
-    return n
-
-
-def write_json(columns: Sequence[str], rows: Iterator[tuple], out: IO[str]) -> int:
-    """A JSON array of objects, written row by row (valid JSON even for zero rows)."""
-    out.write("[")
-    n = 0
-    for row in rows:
-        out.write(",\n" if n else "\n")
-        out.write(json.dumps(dict(zip(columns, map(_jsonable, row))), ensure_ascii=False))
-        n += 1
-    out.write("\n]\n" if n else "]\n")
-    return n
-
-
-def write_jsonl(columns: Sequence[str], rows: Iterator[tuple], out: IO[str]) -> int:
-    n = 0
-    for row in rows:
-        out.write(json.dumps(dict(zip(columns, map(_jsonable, row))), ensure_ascii=False))
-        out.write("\n")
-        n += 1
-    return n
-
-
 # --------------------------------------------------------------------------- exports
-
-EXPORT_COLUMNS: list[tuple[str, str, str]] = [
-    # (output name, SQL expression, parquet type)
-    ("id", "m.id", "int64"),
-    ("brand", "m.brand", "string"),
-    ("source", "m.source", "string"),
-    ("source_key", "m.source_key", "string"),
-    ("external_id", "m.external_id", "string"),
-    ("url", "m.url", "string"),
-    ("author", "m.author", "string"),
-    ("title", "m.title", "string"),
-    ("text", "m.text", "string"),
-    ("published_at", "m.published_at", "string"),
-    ("fetched_at", "m.fetched_at", "string"),
-    ("rating", "m.rating", "float64"),
-    ("reach", "m.reach", "int64"),
-    ("duplicate_of", "m.duplicate_of", "int64"),
-    ("redacted_at", "m.redacted_at", "string"),
-    ("lang", "coalesce(e.lang, m.lang)", "string"),
-    ("sentiment", "e.sentiment", "string"),
-    ("sentiment_score", "e.score", "float64"),
-    ("prob_negative", "e.prob_negative", "float64"),
-    ("prob_neutral", "e.prob_neutral", "float64"),
-    ("prob_positive", "e.prob_positive", "float64"),
-    ("mixed", "e.mixed", "int64"),
-    ("model_version", "e.model_version", "string"),
-    (
-        "topics",
-        "(SELECT group_concat(topic, ',') FROM (SELECT DISTINCT topic FROM mention_topics"
-        " t WHERE t.mention_id = m.id ORDER BY topic))",
-        "string",
-    ),
-]
-
-
-@dataclass
-class ExportFilter:
-    since: date | None = None
-    until: date | None = None  # inclusive
-    brand: str | None = None
-    match: str | None = None  # FTS5 query over title + text
-    tz: str = "UTC"
-
-    def bounds(self) -> tuple[str | None, str | None]:
-        """UTC ISO bounds of the local days [since, until]: days are the watchlist's days."""
-        zone = ZoneInfo(self.tz)
-
-        def start_of(d: date) -> str:
-            return iso(datetime.combine(d, time(0), zone).astimezone(UTC))
-
-        lo = start_of(self.since) if self.since else None
-        hi = start_of(self.until + timedelta(days=1)) if self.until else None
-        return lo, hi
-
-
-def export_query(flt: ExportFilter) -> tuple[str, list[Any]]:
-    if flt.since and flt.until and flt.until < flt.since:
-        raise ValueError(f"--until {flt.until} is before --since {flt.since}")
-    select = ",\n  ".join(f"{expr} AS {name}" for name, expr, _ in EXPORT_COLUMNS)
-    sql = f"SELECT\n  {select}\nFROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id"
-    where: list[str] = []
-    params: list[Any] = []
-    if flt.match:
-        sql += "\nJOIN mentions_fts f ON f.rowid = m.id"
-        where.append("mentions_fts MATCH ?")
-        params.append(flt.match)
-    lo, hi = flt.bounds()
-    if lo:
-        where.append("m.published_at >= ?")
-        params.append(lo)
-    if hi:
-        where.append("m.published_at < ?")
-        params.append(hi)
-    if flt.brand:
-        where.append("m.brand = ?")
-        params.append(flt.brand)
-    if where:
-        sql += "\nWHERE " + " AND ".join(where)
-    sql += "\nORDER BY m.published_at, m.id"
-    return sql, params
-
-
-def _parquet_writer(path: Path):
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise RuntimeError(
-            "parquet export needs pyarrow: pip install 'brandpulse[parquet]' (or use csv/jsonl)"
-        ) from None
-    schema = pa.schema([(name, getattr(pa, typ)()) for name, _, typ in EXPORT_COLUMNS])
-    return pa, pq.ParquetWriter(str(path), schema, compression="zstd"), schema
-
-
-def write_parquet(rows: Iterator[tuple], path: Path) -> int:
-    """Row groups of FETCH rows: memory stays flat however big the archive is."""
-    pa, writer, schema = _parquet_writer(path)
-    n = 0
-    names = [c[0] for c in EXPORT_COLUMNS]
-    try:
-        batch: list[tuple] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= FETCH:
-                writer.write_table(_table(pa, schema, names, batch))
-                n += len(batch)
-                batch = []
-        if batch or n == 0:
-            writer.write_table(_table(pa, schema, names, batch))
-            n += len(batch)
-    finally:
-        writer.close()
-    return n
-
-
-def _table(pa: Any, schema: Any, names: list[str], batch: list[tuple]) -> Any:
-    cols = list(zip(*batch)) if batch else [[] for _ in names]
-    return pa.Table.from_arrays(
-        [pa.array(c, type=schema.field(i).type) for i, c in enumerate(cols)], schema=schema
-    )
 
 
 def export(
-    conn: sqlite3.Connection, flt: ExportFilter, fmt: str, out: Path | None, stdout: IO[str] | None = None
+    conn: sqlite3.Connection,
+    flt: ExportFilter,
+    fmt: str,
+    out: Path | None,
+    stdout: IO[str] | None = None,
+    *,
+    excel: bool = False,
 ) -> int:
-    """Write matching mentions (with sentiment and topics) as csv, jsonl or parquet.
+    """Write matching mentions (with sentiment and topics) as csv, jsonl or parquet, or the
+    workbook of every table as xlsx (``tables.SHEETS``). ``excel``: csv for German Excel.
 
     A file is written under a temporary name and renamed when complete, so a failed export
-    never leaves a truncated file that looks finished. Returns the number of rows."""
+    never leaves a truncated file that looks finished. Returns the number of mentions."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
-    if fmt == "parquet" and out is None:
-        raise ValueError("parquet is binary: give --out FILE.parquet")
-    sql, params = export_query(flt)
+    if excel and fmt != "csv":
+        raise ValueError(f"--excel shapes csv for Excel; --format {fmt} does not take it")
+    if fmt in ("parquet", "xlsx") and out is None:
+        raise ValueError(f"{fmt} is binary: give --out FILE.{fmt}")
+    flt.check()
+    if out is None:
+        assert stdout is not None
+        return _write_text(conn, flt, fmt, stdout, excel)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Not mkstemp: its 0600 mode would stick to the export; this gets the user's umask.
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     try:
-        columns, rows = run_query(conn, sql, params)
+        if fmt == "xlsx":
+            n = formats.write_xlsx(_sheets(conn, flt), tmp, flt.tz)["mentions"]
+        elif fmt == "parquet":
+            n = formats.write_parquet(
+                EXPORT_COLUMNS, _rows(conn, flt, EXPORT_COLUMNS, export_query, fmt), tmp
+            )
+        else:
+            with tmp.open("w", encoding="utf-8", newline="") as fh:
+                n = _write_text(conn, flt, fmt, fh, excel)
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return n
+
+
+def _write_text(conn: sqlite3.Connection, flt: ExportFilter, fmt: str, fh: IO[str], excel: bool) -> int:
+    rows = _rows(conn, flt, EXPORT_COLUMNS, export_query, fmt)
+    names = [c.name for c in EXPORT_COLUMNS]
+    if fmt == "csv":
+        return formats.write_csv(names, rows, fh, excel=excel)
+    return formats.write_jsonl(names, rows, fh)
+
+
+def _rows(conn: sqlite3.Connection, flt: ExportFilter, columns, build, fmt: str) -> Iterator[tuple]:
+    """The rows of one table, converted for ``fmt``; a bad ``--match`` is named as such."""
+    sql, params = build(flt)
+    try:
+        _, rows = run_query(conn, sql, params)
     except QueryFailed as exc:
         if not flt.match:
             raise
@@ -361,22 +243,9 @@ def export(
             f"the full-text query {flt.match!r} is invalid ({reason}); use words,"
             ' "exact phrases", prefix*, AND / OR / NOT, NEAR(a b, 5)'
         ) from None
-    if out is None:
-        assert stdout is not None
-        writer = write_csv if fmt == "csv" else write_jsonl
-        return writer(columns, rows, stdout)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # Not mkstemp: its 0600 mode would stick to the export; this gets the user's umask.
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
-    try:
-        if fmt == "parquet":
-            n = write_parquet(rows, tmp)
-        else:
-            with tmp.open("w", encoding="utf-8", newline="") as fh:
-                writer = write_csv if fmt == "csv" else write_jsonl
-                n = writer(columns, rows, fh)
-        tmp.replace(out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return n
+    return map(formats.converter(columns, fmt, flt.tz), rows)
+
+
+def _sheets(conn: sqlite3.Connection, flt: ExportFilter) -> Iterator[formats.Sheet]:
+    for name, columns, build in SHEETS:
+        yield name, columns, _rows(conn, flt, columns, build, "xlsx")

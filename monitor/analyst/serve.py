@@ -12,14 +12,17 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from monitor.analyst.guard import PLUGIN, allowed_hosts
 from monitor.core.config import Watchlist
 
 
@@ -188,7 +191,13 @@ def ensure_datasette() -> None:
 
 
 def command(
-    wl: Watchlist, metadata_path: Path, *, host: str, port: int, immutable: bool = False
+    wl: Watchlist,
+    metadata_path: Path,
+    *,
+    host: str,
+    port: int,
+    immutable: bool = False,
+    plugins_dir: Path | None = None,
 ) -> list[str]:
     path = str(wl.archive_path)
     return [
@@ -199,6 +208,7 @@ def command(
         *(["-i", path] if immutable else [path]),
         "--metadata",
         str(metadata_path),
+        *(["--plugins-dir", str(plugins_dir)] if plugins_dir else []),
         "--host",
         host,
         "--port",
@@ -222,25 +232,40 @@ def start(
     host: str = "127.0.0.1",
     port: int = 8001,
     immutable: bool = False,
+    allow_hosts: Sequence[str] = (),
     **popen: Any,
 ) -> subprocess.Popen:
-    """Start Datasette; the caller owns the process (tests stop it, `serve` waits for it)."""
+    """Start Datasette; the caller owns the process (tests stop it, `serve` waits for it).
+
+    Datasette runs behind :mod:`monitor.analyst.guard` (its plugin is copied into
+    ``workdir``): requests must carry ``host`` (or a loopback name, or one of
+    ``allow_hosts``) as their Host header, and only reads are accepted."""
     ensure_datasette()
+    meta = metadata(wl)
+    meta["plugins"] = {PLUGIN: {"allowed_hosts": allowed_hosts(host, allow_hosts)}}
     meta_path = workdir / "metadata.json"
-    meta_path.write_text(json.dumps(metadata(wl), ensure_ascii=False, indent=2), encoding="utf-8")
-    return subprocess.Popen(command(wl, meta_path, host=host, port=port, immutable=immutable), **popen)
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    plugins_dir = workdir / "plugins"
+    plugins_dir.mkdir(exist_ok=True)
+    shutil.copyfile(Path(__file__).with_name("datasette_plugin.py"), plugins_dir / "brandpulse_guard.py")
+    return subprocess.Popen(
+        command(wl, meta_path, host=host, port=port, immutable=immutable, plugins_dir=plugins_dir),
+        **popen,
+    )
 
 
 def _stop_on_sigterm(signum: int, frame: Any) -> None:
     raise SystemExit(0)
 
 
-def serve(wl: Watchlist, *, host: str, port: int, immutable: bool = False) -> int:
+def serve(
+    wl: Watchlist, *, host: str, port: int, immutable: bool = False, allow_hosts: Sequence[str] = ()
+) -> int:
     """Run Datasette until it exits, Ctrl-C or SIGTERM; never leave it running orphaned."""
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         with tempfile.TemporaryDirectory(prefix="brandpulse-serve-") as d:
-            proc = start(wl, Path(d), host=host, port=port, immutable=immutable)
+            proc = start(wl, Path(d), host=host, port=port, immutable=immutable, allow_hosts=allow_hosts)
             try:
                 return proc.wait()
             except (KeyboardInterrupt, SystemExit):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 from pathlib import Path
+from typing import Literal
 
 import typer
 
@@ -32,11 +33,27 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain (click) help: on/off flags without a "<bool>" type, choices listed, docstrings
+    # re-flowed to the terminal; rich's panels showed "<bool>" for every flag.
+    rich_markup_mode=None,
 )
 config_app = typer.Typer(help="Work with the watchlist file.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
 TEMPLATE = Path(__file__).parent / "templates" / "watchlist.yaml"
+
+
+def _print_version(value: bool) -> None:
+    """``--version``: the installed distribution's version (pyproject.toml's, via pip)."""
+    if not value:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        typer.echo(f"brandpulse {version('brandpulse')}")
+    except PackageNotFoundError:
+        fail("brandpulse is not installed (run `pip install -e .` in the checkout)", EXIT_USAGE)
+    raise typer.Exit(0)
 
 
 @app.callback()
@@ -50,14 +67,21 @@ def main(
         help="Watchlist file (default ./watchlist.yaml).",
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug details."),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        expose_value=False,
+        callback=_print_version,
+        help="Print the installed version and exit.",
+    ),
 ) -> None:
+    from monitor.daemon.logs import setup_cli_logging
+
     st = state(ctx)
     st.config_path = config
     st.verbose = verbose
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_cli_logging(logging.DEBUG if verbose else logging.WARNING)
 
 
 @app.command()
@@ -79,10 +103,18 @@ def config_check(
     ctx: typer.Context,
     file: Path | None = typer.Argument(None, help="Watchlist to check (default: --config)."),
 ) -> None:
-    """Validate a watchlist: every problem is named with its field path; exit code 2 if any."""
+    """Validate a watchlist: every problem is named with its field path; exit code 2 if any.
+
+    Also checks what the commands will need: the archive and digest folders writable, the
+    pseudonym key set when pseudonymisation is on, cron expressions the scheduler accepts."""
+    from monitor.core.preflight import preflight
+
     path = file or state(ctx).config_path or Path("watchlist.yaml")
     try:
         wl = load_watchlist(path)
+        problems = preflight(wl)
+        if problems:
+            raise ConfigError(path, problems)
     except ConfigError as exc:
         print_config_error(exc)
         raise typer.Exit(EXIT_USAGE) from None
@@ -98,12 +130,13 @@ def config_check(
 def import_(
     ctx: typer.Context,
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or JSONL file."),
-    kind: str = typer.Option("mentions", "--kind", help="mentions | survey"),
+    kind: Literal["mentions", "survey"] = typer.Option("mentions", "--kind", help="What the file holds."),
     brand: str | None = typer.Option(None, "--brand", help="Brand for rows that name none."),
 ) -> None:
     """Import mentions (text, id, source, url, author, title, lang, rating, published_at, brand)
     or NPS survey responses (score 0-10, comment, date). Good rows are stored, bad rows are
     reported with their line number; re-importing stores no duplicates."""
+    from monitor.core.pseudonyms import MissingKey
     from monitor.pipeline import steps
 
     wl = load_config(ctx)
@@ -111,8 +144,8 @@ def import_(
     with archive:
         try:
             result = steps.import_records(wl, archive, file, kind=kind, brand=brand)
-        except ValueError as exc:
-            fail(str(exc), EXIT_USAGE)
+        except (ValueError, MissingKey) as exc:
+            fail(f"{exc}; nothing was imported", EXIT_USAGE)
     s = result.stats
     console.print(
         f"{file}: {s.new} new, {s.seen} already in the archive"
@@ -133,6 +166,8 @@ for _name in (
     "crawl",
     "enrich",
     "detect",
+    "incidents",
+    "answered",
     "digest",
     "daemon",
     "status",

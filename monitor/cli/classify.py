@@ -1,10 +1,12 @@
-"""``brandpulse classify [FILE|-]``: sentiment for JSONL texts, streamed.
+"""``brandpulse classify [FILE|-]``: sentiment for texts, streamed.
 
-Input: one JSON object a line with ``text`` (optional ``lang``, ``id`` and any other keys).
-Output: the same objects, in input order, with ``label``, ``score`` and ``lang`` added (label
-and score null for a blank ``text``; ``lang`` kept when given, else detected). The streaming is
-``monitor.enrich.classify``; this module parses arguments and prints. Bad lines (not JSON, no ``text``) are reported on stderr with their line number and
-skipped; the exit code is then 1.
+Input: one JSON object a line with ``text`` (optional ``lang``, ``id`` and any other keys), or
+plain text: a line that is not a JSON object is the text itself.
+Output: one JSON object per input line, in input order, with ``label``, ``score`` and ``lang``
+added (label and score null for a blank ``text``; ``lang`` kept when given, else detected). The
+streaming is ``monitor.enrich.classify``; this module parses arguments and prints. Bad lines (a
+line starting with ``{`` that is not valid JSON, an object without ``text``) are reported on
+stderr with their line number and skipped; the exit code is then 1.
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ def register(app: typer.Typer) -> None:
     @app.command(name="classify")
     def classify(
         ctx: typer.Context,
-        file: str = typer.Argument("-", help='JSONL file with {"text": ...} per line, or - for stdin.'),
+        file: str = typer.Argument(
+            "-", help='Texts, one a line: {"text": ...} JSON or plain text; - for stdin.'
+        ),
         output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
         model: str | None = typer.Option(None, "--model", help="Override sentiment.model."),
         batch_size: int | None = typer.Option(
@@ -64,7 +68,7 @@ def register(app: typer.Typer) -> None:
             help="Progress bar on stderr (default: when stderr is a terminal).",
         ),
     ) -> None:
-        """Add sentiment (label, score) and lang to JSONL texts, in input order, streamed."""
+        """Add sentiment (label, score) and lang to texts (JSONL or plain lines), streamed."""
         from nlp.sentiment import ModelError, load_model
 
         cfg, languages = _settings(ctx)

@@ -7,9 +7,10 @@ Exit status: 0 when every source ran (ok or skipped), 1 when one failed or timed
 from __future__ import annotations
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from monitor.cli.support import EXIT_FAILED, EXIT_USAGE, console, fail, load_config
+from monitor.cli.tables import FitTable
 
 KEY_WIDTH = 48
 
@@ -22,21 +23,26 @@ def short_key(key: str) -> str:
 STATUS_STYLE = {"ok": "green", "skipped": "yellow", "failed": "bold red", "timeout": "bold red"}
 
 
-def outcome_table(outcomes) -> Table:
-    table = Table(title="crawl", show_lines=False)
-    table.add_column("brand", min_width=5, overflow="fold")
-    table.add_column("source", min_width=12, overflow="fold")
-    table.add_column("status", no_wrap=True)
-    for col in ("new", "seen", "off-brand", "errors parse/http", "s"):
-        table.add_column(col, justify="right", no_wrap=True)
+def outcome_table(outcomes) -> FitTable:
+    """One line per source; brand and source are cut to fit, the figures never are. One
+    brand (the usual case) goes into the title, leaving its width to the figures."""
+    brands = sorted({o.brand for o in outcomes})
+    one_brand = len(brands) == 1
+    table = FitTable(title=f"crawl — {brands[0]}" if one_brand else "crawl")
+    if not one_brand:
+        table.column("brand", flexible=True)
+    table.column("source", flexible=True)
+    table.column("status")
+    for col in ("new", "seen", "off-brand", "err p/h", "s"):
+        table.column(col, justify="right")
     for o in outcomes:
         style = STATUS_STYLE.get(o.status, "")
         status = f"[{style}]{o.status}[/]" if style else o.status
         if o.layout_suspect:
             status += " [bold red]layout?[/]"
-        table.add_row(
-            o.brand,
-            short_key(o.source_key),
+        table.row(
+            *([] if one_brand else [escape(o.brand)]),
+            escape(short_key(o.source_key)),
             status,
             str(o.items_new),
             str(o.items_seen),
@@ -75,11 +81,22 @@ def register(app: typer.Typer) -> None:
             help="Seconds per source before it is killed (default: crawler.timeout_minutes).",
         ),
         as_json: bool = typer.Option(False, "--json", help="Print the outcomes as JSON."),
+        cluster: str | None = typer.Option(
+            None,
+            "--cluster",
+            help="Dask scheduler address (tcp://HOST:8786): run the work on its workers "
+            "(default: cluster.address; docs/scaling.md).",
+        ),
     ) -> None:
         """Crawl the watchlist's sources now (each in its own process) and store new mentions."""
         from crawler.launch import selected_sources
+        from monitor.cluster.client import ClusterError, use_cluster
         from monitor.pipeline import steps
 
+        try:
+            use_cluster(cluster)
+        except ClusterError as exc:
+            fail(str(exc), EXIT_USAGE)
         wl = load_config(ctx)
         try:
             pairs = selected_sources(wl, source_type=source, brand=brand)
@@ -93,7 +110,10 @@ def register(app: typer.Typer) -> None:
                 + "; check the watchlist's sources",
                 EXIT_USAGE,
             )
-        outcomes = steps.crawl(wl, source_type=source, brand=brand, timeout_s=timeout).outcomes
+        try:
+            outcomes = steps.crawl(wl, source_type=source, brand=brand, timeout_s=timeout).outcomes
+        except ClusterError as exc:
+            fail(str(exc), EXIT_FAILED)
         if as_json:
             import json
 

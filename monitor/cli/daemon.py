@@ -24,15 +24,26 @@ def register(app: typer.Typer) -> None:
         shutdown_grace: float = typer.Option(
             60.0, "--shutdown-grace", min=0, help="Seconds running jobs get to finish on SIGTERM."
         ),
+        cluster: str | None = typer.Option(
+            None,
+            "--cluster",
+            help="Dask scheduler address (tcp://HOST:8786): crawl and enrich on its workers "
+            "(default: cluster.address; docs/scaling.md).",
+        ),
     ) -> None:
         """Run crawls, enrichment, detection and the daily digest on schedule until stopped.
 
         One daemon per archive (a second one refuses to start). SIGTERM/SIGINT stop it
         cleanly; SIGHUP — or saving the watchlist — reloads the configuration."""
+        from monitor.cluster.client import ClusterError, use_cluster
         from monitor.daemon.lock import AlreadyRunning
         from monitor.daemon.logs import setup_logging
         from monitor.daemon.service import Daemon
 
+        try:
+            use_cluster(cluster)  # for every job, and after a watchlist reload too
+        except ClusterError as exc:
+            fail(str(exc), EXIT_USAGE)
         try:
             daemon = Daemon(config_path(ctx), shutdown_grace_s=shutdown_grace)
         except ConfigError as exc:

@@ -1,7 +1,9 @@
-"""CLI command of the digest stage: ``brandpulse digest [--date D] [--out FILE] [--send]``.
+"""CLI command of the digest stage:
+``brandpulse digest [--period day|week|month] [--date D] [--out FILE] [--send]``.
 
 Without options the digest of yesterday (watchlist time zone) is rendered into the digest
-folder and recorded in the ledger; ``--out`` renders a preview file only; ``--send`` also
+folder and recorded in the ledger; ``--period week`` / ``month`` reports last week or last
+month instead; ``--out`` renders a preview file only; ``--send`` also
 e-mails it to every recipient who has not had it yet (exit 1 if any send failed).
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from monitor.cli.support import (
     EXIT_FAILED,
@@ -18,6 +21,7 @@ from monitor.cli.support import (
     err_console,
     fail,
     load_config,
+    not_future,
     open_archive,
     parse_day,
 )
@@ -31,7 +35,14 @@ def register(app: typer.Typer) -> None:
             None,
             "--date",
             metavar="YYYY-MM-DD",
-            help="Local day the digest covers. Default: yesterday in the watchlist time zone.",
+            help="Local day the digest covers (with --period: a day of that week or month). "
+            "Default: yesterday (last week, last month) in the watchlist time zone.",
+        ),
+        kind: str = typer.Option(
+            "day",
+            "--period",
+            metavar="day|week|month",
+            help="A daily digest, or the week (Monday-Sunday) or calendar month, compared with the one before.",
         ),
         out: Path | None = typer.Option(
             None,
@@ -42,21 +53,44 @@ def register(app: typer.Typer) -> None:
         send: bool = typer.Option(
             False, "--send", help="E-mail the digest to every recipient not yet sent it."
         ),
+        resend_interrupted: bool = typer.Option(
+            False,
+            "--resend-interrupted",
+            help="With --send: send again to addresses a killed run left 'sending' (they may get it twice).",
+        ),
+        mark_interrupted_sent: bool = typer.Option(
+            False,
+            "--mark-interrupted-sent",
+            help="Record addresses a killed run left 'sending' as sent (check the mail log first).",
+        ),
     ) -> None:
-        """Render the daily digest (HTML + text) and, with --send, e-mail it."""
+        """Render the digest (HTML, text, chart images, CSV) and, with --send, e-mail it."""
+        from monitor.core.times import utcnow
         from monitor.pipeline import steps
-        from reports.pipeline import DigestError
+        from reports.periods import KINDS, resolve
+        from reports.pipeline import DigestError, interrupted_sends
 
+        if kind not in KINDS:
+            fail(f"--period {kind!r}: use one of {', '.join(KINDS)}", EXIT_USAGE)
         period = parse_day(day, "--date")
         if send and out is not None:
             fail("--out writes a preview and never sends; use either --out or --send", EXIT_USAGE)
+        if resend_interrupted and mark_interrupted_sent:
+            fail("use one of --resend-interrupted or --mark-interrupted-sent", EXIT_USAGE)
+        interrupted = "resend" if resend_interrupted else "mark-sent" if mark_interrupted_sent else "keep"
         wl = load_config(ctx)
+        not_future(period, utcnow().astimezone(wl.tz).date(), "--date")
+        if kind != "day":  # a week or month: the one holding --date, or the last complete one
+            period = resolve(period, kind, utcnow().astimezone(wl.tz).date())
         archive = open_archive(wl)
         with archive:
             try:
-                results = steps.digest(wl, archive, period=period, send=send, out=out)
+                results = steps.digest(
+                    wl, archive, period=period, send=send, out=out, interrupted=interrupted
+                )
             except DigestError as exc:
                 fail(str(exc), EXIT_USAGE)
+            unsettled = interrupted_sends(archive) if out is None else []
         failed = 0
         for r in results:
             console.print(
@@ -68,15 +102,31 @@ def register(app: typer.Typer) -> None:
             for email, status in r.recipients.items():
                 line = f"  {email}: {status}"
                 if status == "sending":
-                    line += " (a send was interrupted; not retried, to never send twice)"
+                    line += " (interrupted mid-send: not retried, to never send twice)"
                 console.print(line, highlight=False)
             for email, error in r.errors.items():
                 err_console.print(f"  [red]{email}[/]: {error}", highlight=False, soft_wrap=True)
             failed += len(r.failed)
+        if unsettled:
+            err_console.print(
+                "[bold red]error:[/] "
+                + escape(
+                    f"{len(unsettled)} digest(s) were left 'sending' by a run that was killed "
+                    "mid-send (or another process is sending them right now): "
+                    + ", ".join(f"{p} → {e}" for p, e in unsettled)
+                    + ". Whether they went out is unknown: check the mail server's log, then run "
+                    "`brandpulse digest --date DAY --send --resend-interrupted` to send again, or "
+                    "`brandpulse digest --date DAY --mark-interrupted-sent` to record them as sent."
+                ),
+                highlight=False,
+                soft_wrap=True,
+            )
         if failed:
             err_console.print(
                 f"{failed} send(s) failed; the digest files are on disk and the next "
                 "`brandpulse digest --send` retries them.",
                 highlight=False,
             )
+            raise typer.Exit(EXIT_FAILED)
+        if unsettled:
             raise typer.Exit(EXIT_FAILED)

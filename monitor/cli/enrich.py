@@ -31,6 +31,12 @@ def register(app: typer.Typer) -> None:
         limit: int | None = typer.Option(None, "--limit", min=1, help="Enrich at most N mentions."),
         batch_size: int = typer.Option(128, "--batch-size", min=1, max=10_000, help="Mentions per commit."),
         as_json: bool = typer.Option(False, "--json", help="Print the run's figures as JSON."),
+        cluster: str | None = typer.Option(
+            None,
+            "--cluster",
+            help="Dask scheduler address (tcp://HOST:8786): run the work on its workers "
+            "(default: cluster.address; docs/scaling.md).",
+        ),
     ) -> None:
         """Detect language, sentiment, topics and aspect sentiment of every mention that needs it,
         tag survey comments with topics and apply the retention limit (as the daemon does).
@@ -38,17 +44,18 @@ def register(app: typer.Typer) -> None:
         Only mentions never enriched, or enriched by another model or taxonomy version, are
         processed; each batch is committed, so an interrupted run resumes where it stopped.
         """
+        from monitor.cluster.client import ClusterError, use_cluster
         from monitor.pipeline import steps
         from nlp.language import UnknownLanguageError
         from nlp.sentiment import ModelError
 
-        wl = load_config(ctx)
         try:
-            model = steps.load_model(wl)
-        except ModelError as exc:
+            use_cluster(cluster)
+        except ClusterError as exc:
             fail(str(exc), EXIT_USAGE)
-        except ValueError as exc:
-            fail(f"sentiment settings: {exc}", EXIT_USAGE)
+        wl = load_config(ctx)
+        # The model is loaded inside the step, and only when there is work (or a cluster's
+        # workers hold it): a run with nothing new answers in a moment.
         archive = open_archive(wl)
         try:
             with Progress(
@@ -66,10 +73,16 @@ def register(app: typer.Typer) -> None:
                     bar.update(task, completed=done, total=total)
 
                 step = steps.enrich(
-                    wl, archive, model=model, progress=progress, batch_size=batch_size, limit=limit
+                    wl, archive, model=None, progress=progress, batch_size=batch_size, limit=limit
                 )
         except UnknownLanguageError as exc:
             fail(f"languages: {exc}", EXIT_USAGE)
+        except ModelError as exc:
+            fail(str(exc), EXIT_USAGE)
+        except ValueError as exc:  # load_model's verdict on the sentiment settings
+            fail(f"sentiment settings: {exc}", EXIT_USAGE)
+        except ClusterError as exc:
+            fail(str(exc), EXIT_FAILED)
         finally:
             archive.close()
         stats = step.stats
@@ -89,9 +102,9 @@ def register(app: typer.Typer) -> None:
                 f"({stats.mentions_per_s:.1f}/s): {stats.topic_hits} topic hits, "
                 f"{stats.texts_classified} texts classified, {stats.cache_hits} from the cache."
             )
-        if step.surveys_tagged:
+        if step.surveys_tagged and not as_json:  # --json: stdout is one JSON document
             console.print(f"{step.surveys_tagged} survey comment(s) tagged with topics.")
-        if step.retention and step.retention.mentions:
+        if step.retention and step.retention.mentions and not as_json:
             console.print(
                 f"Retention: {step.retention.mentions} mention(s) published before "
                 f"{step.retention.cutoff} redacted."

@@ -10,20 +10,25 @@ import json
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from monitor.cli.support import EXIT_USAGE, console, fail, load_config
-from monitor.daemon.status import collect_status
+from monitor.cli.support import console, load_config
+from monitor.cli.tables import FitTable
 
 # --------------------------------------------------------------------------- rendering
 
 
 def _local(value: str | None, tz) -> str:
+    """A time stamp in the watchlist's zone; this year's without the year, so that the
+    tables' time columns stay narrow (``--json`` has them whole)."""
     if not value:
         return "—"
-    from monitor.core.times import parse_time
+    from monitor.core.times import parse_time, utcnow
 
-    return parse_time(value).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    when = parse_time(value).astimezone(tz)
+    same_year = when.year == utcnow().astimezone(tz).year
+    return when.strftime("%m-%d %H:%M" if same_year else "%Y-%m-%d %H:%M")
 
 
 def _status_style(status: str | None) -> str:
@@ -57,65 +62,77 @@ def render(st: dict[str, Any], tz) -> None:
             highlight=False,
         )
 
-    jobs = Table(title="Jobs", title_justify="left", show_lines=False)
+    jobs = FitTable(title="Jobs")
     # Crawl job ids hold the full source key (see --json); the table keeps one line per job.
-    jobs.add_column("job", overflow="ellipsis", no_wrap=True, max_width=32)
-    for col in ("schedule", "last run", "status", "next run"):
-        jobs.add_column(col, overflow="fold")
+    jobs.column("job", flexible=True)
+    jobs.column("schedule", flexible=True)
+    for col in ("last run", "status", "next run"):
+        jobs.column(col)
     for j in st["jobs"]:
         status = "running" if j["running_since"] else j["last_status"]
         nxt = _local(j["next_run_at"], tz)
         if not d["running"] and j["next_run_at"] and j["next_run_at"] <= st["generated_at"]:
-            nxt = "due (on start)"
-        jobs.add_row(j["job"], j["schedule"], _local(j["last_started_at"], tz), _status_style(status), nxt)
-    console.print(jobs)
+            nxt = "due on start"
+        jobs.row(
+            escape(j["job"]),
+            escape(j["schedule"]),
+            _local(j["last_started_at"], tz),
+            _status_style(status),
+            nxt,
+        )
+    jobs.print(console)
 
     # One brand (the usual case): its name goes into the title, leaving the width to the figures.
     brands = sorted({s["brand"] for s in st["sources"]})
     one_brand = len(brands) == 1
-    src = Table(title=f"Sources — {brands[0]}" if one_brand else "Sources", title_justify="left")
+    src = FitTable(title=f"Sources — {brands[0]}" if one_brand else "Sources")
     if not one_brand:
-        src.add_column("brand", overflow="fold", min_width=8)
-    src.add_column("source", overflow="ellipsis", no_wrap=True, max_width=28)
-    for col in ("last run", "status", "new/seen", "errors parse/http", "layout", "last ok"):
-        src.add_column(col, overflow="fold", no_wrap=col in ("status", "layout"))
+        src.column("brand", flexible=True)
+    src.column("source", flexible=True)
+    for col in ("last run", "status", "new/seen", "err p/h", "layout", "last ok"):
+        src.column(col)
     for s in st["sources"]:
         layout = "[red]changed?[/]" if s.get("layout_suspect") else "ok" if s.get("status") else "—"
         name = s["source_key"] + (" (disabled)" if not s.get("enabled", True) else "")
-        src.add_row(
-            *([] if one_brand else [s["brand"]]),
-            name,
+        src.row(
+            *([] if one_brand else [escape(s["brand"])]),
+            escape(name),
             _local(s.get("last_run"), tz),
             _status_style(s.get("status")),
-            f"{s.get('items_new', 0)} / {s.get('items_seen', 0)}" if s.get("status") else "—",
-            f"{s.get('parse_errors', 0)} / {s.get('http_errors', 0)}" if s.get("status") else "—",
+            f"{s.get('items_new', 0)}/{s.get('items_seen', 0)}" if s.get("status") else "—",
+            f"{s.get('parse_errors', 0)}/{s.get('http_errors', 0)}" if s.get("status") else "—",
             layout,
             _local(s.get("last_ok_at"), tz),
         )
-    console.print(src)
+    src.print(console)
 
     if st["open_alerts"]:
-        al = Table(title="Open alerts", title_justify="left")
-        for col in ("brand", "kind", "topic", "status", "window", "observed / expected", "authors"):
-            al.add_column(col, overflow="fold")
+        al = FitTable(title="Open alerts")
+        al.column("brand", flexible=True)
+        al.column("kind")
+        al.column("topic", flexible=True)
+        al.column("status")
+        al.column("window")
+        al.column("obs/exp", justify="right")
+        al.column("authors", justify="right")
         for a in st["open_alerts"]:
             exp = f"{a['expected']:.1f}" if a["expected"] is not None else "—"
             obs = f"{a['observed']:g}" if a["observed"] is not None else "—"
             window = (
                 a["window_start"]
                 if a["window_start"] == a["window_end"]
-                else f"{a['window_start']} – {a['window_end']}"
+                else f"{a['window_start']}–{a['window_end']}"
             )
-            al.add_row(
-                a["brand"],
-                a["kind"],
-                a["topic"] or "—",
-                a["status"],
+            al.row(
+                escape(a["brand"]),
+                escape(a["kind"]),
+                escape(a["topic"] or "—"),
+                escape(a["status"]),
                 window or "—",
-                f"{obs} / {exp}",
+                f"{obs}/{exp}",
                 str(a["authors"] if a["authors"] is not None else "—"),
             )
-        console.print(al)
+        al.print(console)
     else:
         console.print("Open alerts: none")
 
@@ -136,12 +153,85 @@ def render(st: dict[str, Any], tz) -> None:
     if g["failed_deliveries"]:
         line += f"; [red]{g['failed_deliveries']} failed deliveries[/]"
     console.print(line, highlight=False)
+    for s in g.get("interrupted_sends", []):
+        console.print(
+            f"[red]digest {escape(s['period'])} to {escape(s['recipient'])} was interrupted mid-send[/] — run "
+            f"`brandpulse digest --date {escape(s['period'])} --send --resend-interrupted` or "
+            "`--mark-interrupted-sent` (see docs/operations.md)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    render_notifications(st.get("notifications") or [], tz)
     a = st["archive"]
+    if not a.get("exists", True) or not (a.get("crawled", True) or a["mentions"]):
+        where = "no archive yet" if not a.get("exists", True) else f"{_mb(a['size_bytes'])}"
+        console.print(
+            f"Archive: {escape(a['path'])} — {where}: nothing crawled yet. Run `brandpulse crawl` "
+            "(or `brandpulse import FILE`) now, or `brandpulse run` to crawl on the schedule above.",
+            highlight=False,
+        )
+        return
     console.print(
-        f"Archive: {a['path']} — {_mb(a['size_bytes'])}, {a['mentions']} mentions, "
+        f"Archive: {escape(a['path'])} — {_mb(a['size_bytes'])}, {a['mentions']} mentions, "
         f"{a['enriched']} enriched (schema v{a['schema_version']})",
         highlight=False,
     )
+    if st.get("cluster"):
+        render_cluster(st["cluster"])
+
+
+def render_notifications(channels: list[dict[str, Any]], tz) -> None:
+    """One line per push channel: what went out, what waits, and its last failure."""
+    for c in channels:
+        line = f"Push {escape(c['channel'])}: {c['sent']} sent"
+        if c["last_sent_at"]:
+            line += f" (last {_local(c['last_sent_at'], tz)})"
+        if c["held"]:
+            line += f", {c['held']} held for the end of quiet hours"
+        if c["failed"]:
+            line += f", [red]{c['failed']} failed (retried at the next detect)[/]"
+        if c["interrupted"]:
+            line += f", [red]{c['interrupted']} interrupted mid-send (not resent)[/]"
+        if not c["configured"]:
+            line += " [dim](no longer in the watchlist)[/]"
+        console.print(line, highlight=False, soft_wrap=True)
+        if c["problem"]:
+            console.print(f"  [red]{escape(c['problem'])}[/]", highlight=False, soft_wrap=True)
+        if f := c["last_failure"]:
+            console.print(
+                f"  last failure {_local(f['at'], tz)}: {escape(f['error'] or '?')}",
+                highlight=False,
+                soft_wrap=True,
+            )
+
+
+def render_cluster(c: dict[str, Any]) -> None:
+    """The cluster line, and one row per worker with the tasks it runs now."""
+    if not c["reachable"]:
+        console.print(
+            f"[red]Cluster: {escape(c['address'])} unreachable[/] — {escape(c['error'])}", highlight=False
+        )
+        return
+    if not c["workers"]:
+        console.print(
+            f"[red]Cluster: {escape(c['address'])} has no workers[/] — start one with "
+            f"`dask worker {escape(c['address'])}` (docs/scaling.md)",
+            highlight=False,
+        )
+        return
+    console.print(
+        f"Cluster: {escape(c['address'])} — {len(c['workers'])} worker(s), {c['threads']} thread(s), "
+        f"{c['tasks_in_flight']} task(s) in flight",
+        highlight=False,
+    )
+    table = Table(title="Cluster workers", title_justify="left")
+    for col in ("worker", "host", "threads", "tasks in flight"):
+        table.add_column(col, overflow="fold")
+    for w in c["workers"]:
+        table.add_row(
+            escape(w["name"]), escape(str(w["host"] or "—")), str(w["threads"]), str(w["tasks_in_flight"])
+        )
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
@@ -155,13 +245,13 @@ def register(app: typer.Typer) -> None:
         from monitor.core.archive import Archive
 
         wl = load_config(ctx)
-        if not wl.archive_path.exists():
-            fail(
-                f"no archive at {wl.archive_path}: run `brandpulse crawl`, `import` or `run` first",
-                EXIT_USAGE,
-            )
-        with Archive.open(wl.archive_path, readonly=True) as archive:
-            st = collect_status(wl, archive)
+        from monitor.daemon.status import collect_status  # pulls in pandas: not at --help
+
+        if not wl.archive_path.exists():  # before the first crawl: the configuration at work
+            st = collect_status(wl, None)
+        else:
+            with Archive.open(wl.archive_path, readonly=True) as archive:
+                st = collect_status(wl, archive)
         if as_json:
             typer.echo(json.dumps(st, indent=2, ensure_ascii=False, default=str))
         else:

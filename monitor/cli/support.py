@@ -6,6 +6,7 @@ missing archive looks the same everywhere: one sentence, the file, and exit code
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,8 +18,18 @@ from rich.markup import escape
 
 from monitor.core.config import ConfigError, Watchlist, default_config_path, load_watchlist
 
-console = Console()
-err_console = Console(stderr=True)
+
+def _soft_wrap(stream) -> bool:
+    """Soft-wrap (no line breaks inserted) when the output is not a terminal: a pipe, a file or
+    a log must get each message as one line, e.g. a command to copy and paste."""
+    try:
+        return not stream.isatty()
+    except (AttributeError, ValueError):  # a closed or fake stream
+        return True
+
+
+console = Console(soft_wrap=_soft_wrap(sys.stdout))
+err_console = Console(stderr=True, soft_wrap=_soft_wrap(sys.stderr))
 
 EXIT_USAGE = 2  # bad configuration or arguments
 EXIT_FAILED = 1  # the work ran but something failed (bad rows, failed sends, ...)
@@ -56,6 +67,15 @@ def parse_day(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"{option} {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-21", EXIT_USAGE)
+
+
+def not_future(day: date | None, today: date, option: str) -> date | None:
+    """``day`` unless it is after ``today`` (the watchlist's local day): exit 2 naming the
+    option. A digest or detection run for a day that has not happened yet finds nothing and
+    would record an empty result as if it were true."""
+    if day is not None and day > today:
+        fail(f"{option} {day.isoformat()} is in the future (today is {today.isoformat()})", EXIT_USAGE)
+    return day
 
 
 def print_config_error(exc: ConfigError) -> None:

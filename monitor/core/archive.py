@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,19 @@ from monitor.core.rows import MENTION_COLUMNS
 from monitor.core.schema import migrate
 from monitor.core.times import iso, utcnow
 
+_REPLY, _SOURCE, _EXT = (MENTION_COLUMNS.index(c) for c in ("replied_at", "source", "external_id"))
+# Numbered parameters, so that reply_source ('source' where the row carries a reply) is set
+# from the same tuple without a second pass.
 _INSERT_MENTION = (
-    f"INSERT OR IGNORE INTO mentions ({', '.join(MENTION_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in MENTION_COLUMNS)})"
+    f"INSERT OR IGNORE INTO mentions ({', '.join(MENTION_COLUMNS)}, reply_source) "
+    f"VALUES ({', '.join(f'?{i + 1}' for i in range(len(MENTION_COLUMNS)))}, "
+    f"CASE WHEN ?{_REPLY + 1} IS NOT NULL THEN 'source' END)"
+)
+# A reply the source shows replaces a manual mark (its time is the real one); a crawl that
+# shows none never touches replied_at, so a manual mark stays.
+_RECORD_REPLY = (
+    "UPDATE mentions SET replied_at = ?, reply_source = 'source' WHERE source = ? AND external_id = ?"
+    " AND (replied_at IS NULL OR reply_source = 'manual')"
 )
 
 
@@ -31,6 +42,29 @@ class InsertStats:
     seen: int = 0
     duplicates: int = 0
     new_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AnswerMark:
+    """What ``Archive.mark_answered`` did to one mention."""
+
+    mention_id: int
+    brand: str
+    source: str
+    outcome: str  # marked | already_marked | answered_on_source | cleared | not_marked
+    replied_at: str | None  # UTC, after the change
+
+
+class UnknownMentions(LookupError):
+    """Mention ids the archive does not hold; nothing was changed."""
+
+    def __init__(self, ids: list[int]):
+        self.ids = ids
+        shown = ", ".join(str(i) for i in ids)
+        super().__init__(
+            f"no mention with id {shown} in the archive; nothing was changed "
+            '(ids: `brandpulse query "SELECT id, brand, source, text FROM mentions ..."`)'
+        )
 
 
 class Archive:
@@ -107,6 +141,10 @@ class Archive:
             self.conn.execute("UPDATE fts_batch SET active = 1")
             self.conn.executemany(_INSERT_MENTION, batch)
             self.conn.execute("UPDATE fts_batch SET active = 0")
+            # A reply the company wrote after the mention was first stored.
+            self.conn.executemany(
+                _RECORD_REPLY, [(r[_REPLY], r[_SOURCE], r[_EXT]) for r in batch if r[_REPLY]]
+            )
             stats.new_ids = [
                 r[0] for r in self.conn.execute("SELECT id FROM mentions WHERE id > ? ORDER BY id", (last,))
             ]
@@ -121,6 +159,44 @@ class Archive:
                 )
                 stats.duplicates = self._mark_duplicates(last + 1)
         return stats
+
+    def mark_answered(
+        self, ids: Iterable[int], *, undo: bool = False, at: datetime | None = None
+    ) -> list[AnswerMark]:
+        """Mark mentions answered by hand (``brandpulse answered``), or clear such marks.
+
+        Why by hand: most sources never show the company's reply (App Store feed, Reddit,
+        feeds), so a critic answered there would stay on the digest's reply list. Every id is
+        checked before anything changes, so a typo changes nothing. A reply the source shows
+        is never cleared and never re-timed: it is the real one."""
+        wanted = list(dict.fromkeys(int(i) for i in ids))
+        if not wanted:
+            raise ValueError("give at least one mention id")
+        when = iso(at or utcnow())
+        marks: list[AnswerMark] = []
+        with self.conn:
+            if not self.conn.in_transaction:
+                self.conn.execute("BEGIN IMMEDIATE")
+            found = {
+                r[0]: r
+                for r in self.conn.execute(
+                    "SELECT id, brand, source, replied_at, reply_source FROM mentions"
+                    f" WHERE id IN ({', '.join('?' for _ in wanted)})",
+                    wanted,
+                )
+            }
+            if missing := [i for i in wanted if i not in found]:
+                raise UnknownMentions(missing)
+            for mid in wanted:
+                _, brand, source, replied, by = found[mid]
+                outcome, new = _answer_change(replied, by, undo, when)
+                if outcome in ("marked", "cleared"):
+                    self.conn.execute(
+                        "UPDATE mentions SET replied_at = ?, reply_source = ? WHERE id = ?",
+                        (new, "manual" if new else None, mid),
+                    )
+                marks.append(AnswerMark(mid, brand, source, outcome, new))
+        return marks
 
     def _mark_duplicates(self, from_id: int) -> int:
         """Point each new row whose (content_hash, brand) an older row has at the oldest one.
@@ -200,3 +276,12 @@ class Archive:
                 else:
                     stats.seen += 1
         return stats
+
+
+def _answer_change(replied: str | None, by: str | None, undo: bool, when: str) -> tuple[str, str | None]:
+    """(outcome, replied_at afterwards) for one mention's manual mark or its undo."""
+    if replied and by != "manual":
+        return "answered_on_source", replied
+    if undo:
+        return ("cleared", None) if replied else ("not_marked", None)
+    return ("already_marked", replied) if replied else ("marked", when)

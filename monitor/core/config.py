@@ -9,168 +9,25 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from monitor.core.config_base import Strict
+from monitor.core.config_digest import DigestSettings
+from monitor.core.config_notify import NotifyChannel, QuietHours
+from monitor.core.config_sources import SOURCE_TYPES, Schedule, Source
+from monitor.core.watchlist_yaml import WatchlistFileError, read_yaml
+
 DEFAULT_CONFIG_NAME = "watchlist.yaml"
 CONFIG_ENV = "BRANDPULSE_CONFIG"
-
-
-class Strict(BaseModel):
-    """Base for every config section: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-# --------------------------------------------------------------------------- schedule
-
-
-class Schedule(Strict):
-    """When a job runs: every N minutes, or a cron expression (in the watchlist time zone)."""
-
-    every_minutes: int | None = Field(None, ge=1, description="run every N minutes")
-    cron: str | None = Field(None, description='crontab expression, e.g. "0 */2 * * *"')
-    jitter_seconds: int = Field(120, ge=0)
-
-    @model_validator(mode="after")
-    def _one_of(self) -> Schedule:
-        if self.every_minutes is None and self.cron is None:
-            raise ValueError("set either every_minutes or cron")
-        if self.every_minutes is not None and self.cron is not None:
-            raise ValueError("set only one of every_minutes or cron")
-        if self.cron is not None and len(self.cron.split()) != 5:
-            raise ValueError('cron must have 5 fields: "minute hour day month weekday"')
-        return self
-
-
-# --------------------------------------------------------------------------- sources
-
-
-class SourceBase(Strict):
-    """Parameters every source shares."""
-
-    enabled: bool = True
-    schedule: Schedule | None = Field(None, description="overrides crawler.schedule")
-    backfill_limit: int | None = Field(
-        None, ge=1, description="max items on the first run (overrides crawler.backfill_limit)"
-    )
-    base_url: str | None = Field(
-        None, description="override the API/site root (tests, mirrors, self-hosted instances)"
-    )
-
-    @property
-    def key(self) -> str:
-        """A stable identifier of this source within a brand (used for cursors and health)."""
-        params = self.model_dump(
-            exclude={"type", "enabled", "schedule", "backfill_limit", "base_url"}, exclude_none=True
-        )
-        detail = ",".join(f"{k}={v}" for k, v in sorted(params.items()))
-        return f"{self.type}:{detail}"  # type: ignore[attr-defined]
-
-
-class AppStoreSource(SourceBase):
-    type: Literal["appstore"]
-    app_id: str = Field(..., description="numeric App Store id, e.g. '284815942'")
-    country: str = Field("de", min_length=2, max_length=2)
-
-    @field_validator("app_id")
-    @classmethod
-    def _numeric(cls, v: str) -> str:
-        if not str(v).isdigit():
-            raise ValueError("app_id must be the numeric id from the App Store URL (…/id284815942)")
-        return str(v)
-
-
-class GooglePlaySource(SourceBase):
-    type: Literal["google_play"]
-    app_id: str = Field(..., description="package name, e.g. 'com.twitter.android'")
-    country: str = Field("de", min_length=2, max_length=2)
-    language: str = Field("de", min_length=2, max_length=5)
-
-
-class TrustpilotSource(SourceBase):
-    type: Literal["trustpilot"]
-    domain: str = Field(..., description="business domain as in trustpilot.com/review/<domain>")
-    language: str | None = Field(None, description="review language filter, e.g. 'de'")
-
-
-class SchemaOrgSource(SourceBase):
-    type: Literal["schemaorg"]
-    urls: list[str] = Field(..., min_length=1, description="pages carrying schema.org Review data")
-
-
-class FeedSource(SourceBase):
-    type: Literal["feed"]
-    url: str = Field(..., description="RSS or Atom feed URL (e.g. a Google Alerts feed)")
-
-
-class RedditSource(SourceBase):
-    type: Literal["reddit"]
-    query: str | None = Field(None, description="search terms; default: the brand's names")
-    subreddit: str | None = Field(None, description="restrict to one subreddit")
-
-
-class HackerNewsSource(SourceBase):
-    type: Literal["hackernews"]
-    query: str | None = Field(None, description="search terms; default: the brand's names")
-    tags: str = Field("(story,comment)")
-
-
-class MastodonSource(SourceBase):
-    type: Literal["mastodon"]
-    instance: str = Field(..., description="instance host, e.g. 'mastodon.social'")
-    hashtag: str | None = None
-    query: str | None = None
-
-    @model_validator(mode="after")
-    def _needs_one(self) -> MastodonSource:
-        if not self.hashtag and not self.query:
-            raise ValueError("set hashtag or query (or both)")
-        return self
-
-
-class BlueskySource(SourceBase):
-    type: Literal["bluesky"]
-    query: str | None = Field(None, description="search terms; default: the brand's names")
-    lang: str | None = None
-
-
-Source = Annotated[
-    AppStoreSource
-    | GooglePlaySource
-    | TrustpilotSource
-    | SchemaOrgSource
-    | FeedSource
-    | RedditSource
-    | HackerNewsSource
-    | MastodonSource
-    | BlueskySource,
-    Field(discriminator="type"),
-]
-
-SOURCE_TYPES = (
-    "appstore",
-    "google_play",
-    "trustpilot",
-    "schemaorg",
-    "feed",
-    "reddit",
-    "hackernews",
-    "mastodon",
-    "bluesky",
-)
 
 
 # --------------------------------------------------------------------------- brands
@@ -194,6 +51,9 @@ class Brand(Strict):
         default_factory=list, description="named switches to these are churn signals"
     )
     sources: list[Source] = Field(default_factory=list)
+    notify: list[NotifyChannel] = Field(
+        default_factory=list, description="push channels for this brand's incidents (Apprise URLs)"
+    )
 
     @property
     def terms(self) -> list[str]:
@@ -239,9 +99,31 @@ class CrawlerSettings(Strict):
         "https://github.com/brandpulse/brandpulse",
         description="put in the User-Agent so site owners can reach you",
     )
-    backfill_limit: int = Field(200, ge=1, description="max items per source on the first run")
+    backfill_limit: int = Field(
+        200,
+        ge=1,
+        description="max older items a source's backfill takes, over as many runs as it needs",
+    )
     schedule: Schedule = Field(default_factory=lambda: Schedule(every_minutes=60))
-    timeout_minutes: int = Field(20, ge=1, description="a crawl running longer is killed")
+    timeout_minutes: int = Field(
+        20, ge=1, description="a crawl running longer stops (what it stored is kept; the next run goes on)"
+    )
+    max_pages_per_run: int = Field(
+        50,
+        ge=1,
+        le=10000,
+        description="pages one run of one source fetches at most; a deeper backfill or catch-up "
+        "goes on at the next run (the run record says so)",
+    )
+    request_timeout_seconds: float = Field(
+        30,
+        gt=0,
+        le=600,
+        description="longest wait for one answer; a slower one counts as a failed attempt",
+    )
+    retries: int = Field(
+        3, ge=0, le=10, description="retries of a request that timed out or got 429/5xx (with back-off)"
+    )
     obey_robots: bool = True
     concurrency_per_domain: int = Field(2, ge=1, le=16)
     download_delay: float = Field(1.0, ge=0)
@@ -271,54 +153,28 @@ class AlertSettings(Strict):
     emerging_themes: bool = True
 
 
-class SmtpSettings(Strict):
-    host: str = "localhost"
-    port: int = Field(587, ge=1, le=65535)
-    security: Literal["starttls", "ssl", "none"] = "starttls"
-    username: str | None = None
-    password_env: str = Field(
-        "BRANDPULSE_SMTP_PASSWORD", description="name of the env variable holding the password"
-    )
-    sender: str = "brandpulse@localhost"
-    timeout_seconds: float = Field(30, gt=0)
-    retries: int = Field(3, ge=0, le=10)
-
-    @property
-    def password(self) -> str | None:
-        return os.environ.get(self.password_env) or None
-
-
-class RecipientGroup(Strict):
-    name: str = "default"
-    emails: list[str] = Field(..., min_length=1)
-    language: Literal["de", "en"] | None = None
-    brands: list[str] | None = Field(None, description="limit to these brands (default: all)")
-
-    @field_validator("emails")
-    @classmethod
-    def _emails(cls, v: list[str]) -> list[str]:
-        for e in v:
-            if not re.fullmatch(r"[^@\s]+@[^@\s]+", e):
-                raise ValueError(f"{e!r} is not an e-mail address")
-        return v
-
-
-class DigestSettings(Strict):
-    send_time: time = Field(time(7, 0), description='local time, "HH:MM"')
-    language: Literal["de", "en"] = "de"
-    recipients: list[RecipientGroup] = Field(default_factory=list)
-    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
-    output_dir: str = Field("digests", description="relative to the archive's folder")
-    answer_today: int = Field(8, ge=0, le=50, description="detractors listed for reply")
-    highlights: int = Field(3, ge=0, le=20)
-
-
 class PrivacySettings(Strict):
     pseudonymise_authors: bool = False
     key_env: str = Field("BRANDPULSE_PSEUDONYM_KEY", description="env variable with the hash key")
     retention_days: int | None = Field(
         None, ge=1, description="remove text and author of older mentions (counts are kept)"
     )
+
+
+class ClusterSettings(Strict):
+    """Where crawls and enrichment run when one machine is outgrown (docs/scaling.md)."""
+
+    address: str | None = Field(
+        None,
+        description='Dask scheduler, e.g. "tcp://10.0.0.5:8786"; unset: everything runs in this process',
+    )
+
+    @field_validator("address")
+    @classmethod
+    def _scheme(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^(tcp|tls|inproc|ucx)://\S+$", v.strip()):
+            raise ValueError(f'{v!r} is not a scheduler address: write it as "tcp://HOST:8786"')
+        return v.strip() if v else None
 
 
 class Watchlist(Strict):
@@ -337,6 +193,13 @@ class Watchlist(Strict):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    notify: list[NotifyChannel] = Field(
+        default_factory=list, description="push channels for every brand's incidents (Apprise URLs)"
+    )
+    notify_quiet_hours: QuietHours | None = Field(
+        None, description="local hours in which pushes wait for the morning unless severe"
+    )
 
     # Set by load_watchlist, not part of the file.
     source_path: Path | None = Field(None, exclude=True)
@@ -445,13 +308,35 @@ def load_watchlist(path: Path | str) -> Watchlist:
     path = Path(path)
     if not path.exists():
         raise ConfigError(path, ["file not found — create one with `brandpulse init` or pass --config PATH"])
+    if path.is_dir():
+        raise ConfigError(
+            path, [f"is a directory; pass the watchlist file, e.g. {path / DEFAULT_CONFIG_NAME}"]
+        )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(path, [f"{where}invalid YAML: {getattr(exc, 'problem', exc)}"]) from None
-    return parse_watchlist(data, path)
+        data = read_yaml(path)
+    except WatchlistFileError as exc:
+        raise ConfigError(path, [str(exc)]) from None
+    wl = parse_watchlist(data, path)
+    problem = archive_path_problem(wl)
+    if problem:
+        raise ConfigError(path, [problem])
+    return wl
+
+
+def archive_path_problem(wl: Watchlist) -> str | None:
+    """Why ``archive:`` cannot be a SQLite file (a folder, a path under a file), or None.
+
+    Checked on every load: otherwise each command fails later with SQLite's "unable to open
+    database file" and no word about the setting."""
+    path = wl.archive_path
+    if path.is_dir():
+        return f"archive: {path} is a directory; name the SQLite file, e.g. archive: {path / 'brandpulse.db'}"
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"archive: {parent} is a file, so {path} cannot be created in it"
+            break
+    return None
 
 
 def default_config_path() -> Path:

@@ -6,7 +6,8 @@ lines were refused and why, while every good line is stored (re-importing stores
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,24 @@ class RowError:
     reason: str
 
 
+# Bytes that are not UTF-8 are read as lone surrogates (errors="surrogateescape"), so that one
+# bad line is named and skipped instead of stopping the whole file at the first bad byte.
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+def _not_utf8(values: Iterable[str | None]) -> str | None:
+    """The refusal for a record holding undecodable bytes, naming the first one, or None."""
+    for value in values:
+        bad = _UNDECODABLE.search(value or "")
+        if bad:
+            byte = ord(bad.group()) - 0xDC00
+            return (
+                f"not UTF-8 (byte 0x{byte:02X} after {value[: bad.start()][-20:]!r}); "
+                "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`) and import it again"
+            )
+    return None
+
+
 def read_records(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
     """Yield (line number, record or None, error) from a CSV or JSONL file.
 
@@ -31,18 +50,30 @@ def read_records(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
     import json
 
     suffix = path.suffix.lower()
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         if suffix == ".csv":
             reader = csv.DictReader(fh)
+            header_problem = _not_utf8(reader.fieldnames or ())
+            if header_problem:
+                yield 1, None, f"header: {header_problem}"
+                return
             for rec in reader:
                 line = reader.line_num
                 if None in rec:
                     yield line, None, "more fields than the header has"
                     continue
+                bad = _not_utf8(rec.values())
+                if bad:
+                    yield line, None, bad
+                    continue
                 yield line, {k.strip(): v for k, v in rec.items() if k}, None
         else:
             for n, raw in enumerate(fh, start=1):
                 if not raw.strip():
+                    continue
+                bad = _not_utf8([raw])
+                if bad:
+                    yield n, None, bad
                     continue
                 try:
                     rec = json.loads(raw)

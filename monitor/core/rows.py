@@ -12,7 +12,7 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from monitor.core.times import iso, parse_time, utcnow
 
@@ -32,6 +32,8 @@ MENTION_COLUMNS = (
     "brand",
     "content_hash",
     "raw_ref",
+    "replied_at",
+    "storefront",
 )
 
 
@@ -55,10 +57,22 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def _without_nul(data: Any) -> Any:
+    """Every string value with NUL characters turned into spaces.
+
+    SQLite's full-text tokenizer stops at a NUL (C strings end there), so the words after it
+    were stored but never found; a space keeps the words on both sides apart and searchable."""
+    if isinstance(data, dict):
+        return {k: v.replace("\x00", " ") if isinstance(v, str) else v for k, v in data.items()}
+    return data
+
+
 class MentionIn(BaseModel):
     """One mention as a spider or an import file delivers it."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
+
+    _no_nul = model_validator(mode="before")(_without_nul)
 
     text: str = Field(..., min_length=1)
     id: str | None = Field(None, alias="external_id")
@@ -73,8 +87,10 @@ class MentionIn(BaseModel):
     published_at: datetime | None = None
     brand: str | None = None
     raw_ref: str | None = None
+    replied_at: datetime | None = None  # when the company answered it, where the source says
+    storefront: str | None = None  # App Store: the storefront (country) the review was read in
 
-    @field_validator("id", "author", "lang", "url", "title", "brand", mode="before")
+    @field_validator("id", "author", "lang", "url", "title", "brand", "storefront", mode="before")
     @classmethod
     def _stringify(cls, v: Any) -> Any:
         if v is None or (isinstance(v, str) and not v.strip()):
@@ -86,7 +102,7 @@ class MentionIn(BaseModel):
     def _blank_none(cls, v: Any) -> Any:
         return None if v == "" else v
 
-    @field_validator("published_at", mode="before")
+    @field_validator("published_at", "replied_at", mode="before")
     @classmethod
     def _time(cls, v: Any) -> Any:
         if v is None or v == "":
@@ -114,11 +130,15 @@ def mention_row(m: MentionIn, *, default_brand: str, fetched_at: datetime | None
         "brand": m.brand or default_brand,
         "content_hash": content_hash(m.text, m.title),
         "raw_ref": m.raw_ref,
+        "replied_at": iso(m.replied_at) if m.replied_at else None,
+        "storefront": m.storefront.lower() if m.storefront else None,
     }
 
 
 class SurveyIn(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
+
+    _no_nul = model_validator(mode="before")(_without_nul)
 
     score: int = Field(..., ge=0, le=10)
     comment: str | None = None

@@ -333,10 +333,150 @@ def _v3_rating_only(db: sqlite_utils.Database) -> None:
     _run_script(db, "ALTER TABLE crawl_runs ADD COLUMN items_rating_only INTEGER NOT NULL DEFAULT 0;")
 
 
+def _v4_crawl_resume(db: sqlite_utils.Database) -> None:
+    """Interrupted crawls lose nothing (issue 15): each source keeps where its backfill and
+    catch-up go on, apart from the newest item seen (crawler/resume.py); a run records the
+    mention ids it started above and its process, so that what a killed run stored can be
+    counted and an orphaned crawl process found."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE crawl_cursors ADD COLUMN resume TEXT;          -- JSON per stream: newest, gaps
+        ALTER TABLE crawl_runs ADD COLUMN mention_id_floor INTEGER;  -- max(mentions.id) at start
+        ALTER TABLE crawl_runs ADD COLUMN pid INTEGER;             -- the crawl process
+        """,
+    )
+
+
+def _v5_incidents(db: sqlite_utils.Database) -> None:
+    """Incidents (issue 16): the alerts of one problem grouped into one row with a lead, a
+    headline and a severity; ``incident_events`` keeps each opened / escalated / resolved /
+    acknowledged event once, for notifiers and the record (docs/archive.md)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE incidents (
+            id              INTEGER PRIMARY KEY,
+            brand           TEXT NOT NULL,
+            status          TEXT NOT NULL,          -- open | acknowledged | resolved
+            lead_alert_id   INTEGER REFERENCES alerts(id),
+            lead_kind       TEXT,                   -- spike | theme | churn | rating_drop
+            lead_topic      TEXT,                   -- topic or theme term; NULL: total, churn, rating
+            headline_de     TEXT NOT NULL,
+            headline_en     TEXT NOT NULL,
+            severity        REAL NOT NULL,          -- complaining authors over expected, latest day
+            peak_severity   REAL NOT NULL,
+            authors         INTEGER,                -- distinct complaining authors, latest day
+            first_seen      TEXT NOT NULL,          -- local date
+            last_seen       TEXT NOT NULL,          -- local date last evaluated
+            opened_at       TEXT NOT NULL,          -- UTC
+            updated_at      TEXT NOT NULL,
+            escalated_at    TEXT,
+            acknowledged_at TEXT,
+            resolved_at     TEXT,
+            resolved_by     TEXT,                   -- detection | operator
+            note            TEXT,                   -- the operator's latest note
+            related         TEXT,                   -- JSON: the other alerts under the lead
+            keywords        TEXT,                   -- JSON: theme terms of the incident
+            explanation     TEXT                    -- JSON: history per evaluated day
+        );
+        CREATE INDEX idx_incidents_brand_status ON incidents (brand, status);
+        CREATE TABLE incident_events (
+            id           INTEGER PRIMARY KEY,
+            incident_id  INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+            brand        TEXT NOT NULL,
+            event        TEXT NOT NULL,             -- opened | escalated | resolved | acknowledged
+            day          TEXT NOT NULL,             -- local date it belongs to
+            at           TEXT NOT NULL,             -- UTC
+            severity     REAL,
+            authors      INTEGER,
+            headline_de  TEXT,
+            headline_en  TEXT,
+            note         TEXT,
+            UNIQUE (incident_id, event, day)
+        );
+        CREATE INDEX idx_incident_events_at ON incident_events (at);
+        ALTER TABLE alerts ADD COLUMN incident_id INTEGER REFERENCES incidents(id);
+        CREATE INDEX idx_alerts_incident ON alerts (incident_id);
+        """,
+    )
+
+
+def _v6_replies(db: sqlite_utils.Database) -> None:
+    """When the company answered a mention (Trustpilot reply, Google Play developer reply):
+    the digest's reply list leaves answered critics out and shows how long the others wait."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE mentions ADD COLUMN replied_at TEXT;   -- UTC; NULL: no answer known
+        CREATE INDEX idx_mentions_unanswered ON mentions (brand, published_at) WHERE replied_at IS NULL;
+        """,
+    )
+
+
+def _v7_notifications(db: sqlite_utils.Database) -> None:
+    """Push notifications (issue 16): one ledger row per incident event and channel, so that
+    no channel is ever told the same event twice (the digest's rule), and a failure is kept
+    with its error for ``brandpulse status`` (docs/archive.md, docs/operations.md)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE notifications (
+            id           INTEGER PRIMARY KEY,
+            event_id     INTEGER NOT NULL REFERENCES incident_events(id) ON DELETE CASCADE,
+            channel      TEXT NOT NULL,            -- the channel's name: never its URL (tokens)
+            brand        TEXT,
+            status       TEXT NOT NULL,            -- pending | held | sending | sent | failed | expired
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            last_error   TEXT,                     -- the latest failed attempt's error
+            created_at   TEXT NOT NULL,            -- UTC
+            updated_at   TEXT NOT NULL,
+            failed_at    TEXT,                     -- the latest failed attempt
+            sent_at      TEXT,
+            UNIQUE (event_id, channel)
+        );
+        CREATE INDEX idx_notifications_channel ON notifications (channel, status);
+        """,
+    )
+
+
+def _v8_reply_source(db: sqlite_utils.Database) -> None:
+    """Who recorded an answer (issue 17): ``source`` when the site showed the company's reply,
+    ``manual`` when someone ran ``brandpulse answered``. A crawl may replace a manual mark by
+    the reply the source shows (its time is the real one) but never clears one."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE mentions ADD COLUMN reply_source TEXT;  -- source | manual; NULL: not answered
+        UPDATE mentions SET reply_source = 'source' WHERE replied_at IS NOT NULL;
+        """,
+    )
+
+
+def _v9_storefront(db: sqlite_utils.Database) -> None:
+    """The App Store storefront (country) a review was read in (issue 15: several storefronts
+    per app). Apple's review ids are global, so a review seen in two storefronts stays one
+    mention; the storefront that brought it first is kept. NULL for other sources and for
+    reviews stored before this migration."""
+    _run_script(
+        db, "ALTER TABLE mentions ADD COLUMN storefront TEXT;  -- e.g. de; NULL: not an App Store review"
+    )
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 
 #: Forward migrations; ``PRAGMA user_version`` = how many have been applied.
-MIGRATIONS: list[Migration] = [_v1_core, _v2_analyst, _v3_rating_only]
+MIGRATIONS: list[Migration] = [
+    _v1_core,
+    _v2_analyst,
+    _v3_rating_only,
+    _v4_crawl_resume,
+    _v5_incidents,
+    _v6_replies,
+    _v7_notifications,
+    _v8_reply_source,
+    _v9_storefront,
+]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -94,22 +94,32 @@ def sentiment_model(wl: Watchlist) -> Any:
 
 
 def enrich(wl: Watchlist, spec: JobSpec, ctx: JobContext) -> JobResult:
-    model = ctx.sentiment_model or sentiment_model(wl)
+    model = None if steps.cluster(wl) else ctx.sentiment_model or sentiment_model(wl)
     with Archive.open(wl.archive_path) as archive:
         step = steps.enrich(wl, archive, model=model, progress=ctx.check)
     return JobResult("ok", step.summary(), changed=step.stats.enriched)
 
 
 def detect(wl: Watchlist, spec: JobSpec, ctx: JobContext) -> JobResult:
+    """Detect, then push what it found in the same cycle (a failed push is recorded in the
+    notifications ledger and shown by ``status``; detection itself succeeded)."""
     with Archive.open(wl.archive_path) as archive:
         changes = steps.detect(wl, archive)
-    return JobResult("ok", steps.detect_summary(changes), changed=len(changes))
+        pushed = steps.notify(wl, archive)
+    msg = "; ".join(part for part in (steps.detect_summary(changes), pushed.summary()) if part)
+    return JobResult("ok", msg, changed=len(changes))
 
 
 def digest(wl: Watchlist, spec: JobSpec, ctx: JobContext) -> JobResult:
-    """Yesterday's digest (relative to the scheduled time), sent once; rendered only when no
-    recipients are configured."""
-    period = period_for_digest(ctx.fire_time or utcnow(), wl)
+    """The digest of the last complete period before the scheduled time (yesterday, last week,
+    last month), sent once; rendered only when no recipients are configured."""
+    from reports.periods import last_complete
+
+    fire = ctx.fire_time or utcnow()
+    if spec.digest_period == "day":
+        period = period_for_digest(fire, wl)
+    else:
+        period = last_complete(spec.digest_period, fire.astimezone(wl.tz).date())
     send = bool(wl.digest.recipients)
     with Archive.open(wl.archive_path) as archive:
         results = steps.digest(wl, archive, period=period, send=send)

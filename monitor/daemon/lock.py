@@ -8,6 +8,9 @@ workers...) fails at once with the holder's pid instead of sending the digest tw
 
 Beside the lock the holder writes ``<archive>.daemon.json`` (pid, start time, config, next run
 times) for ``brandpulse status``; that file is informational only — the lock decides.
+
+Both sit next to the archive's *real* path (symlinks resolved): two watchlists that reach one
+archive through a symlink, or through different relative paths, share one lock.
 """
 
 from __future__ import annotations
@@ -25,12 +28,19 @@ class AlreadyRunning(RuntimeError):
     """Another daemon holds the archive's lock."""
 
 
+def real_archive_path(archive_path: Path) -> Path:
+    """The archive file itself, whichever symlinks or relative paths lead to it."""
+    return Path(os.path.realpath(archive_path))
+
+
 def lock_path(archive_path: Path) -> Path:
-    return archive_path.with_name(archive_path.name + ".lock")
+    real = real_archive_path(archive_path)
+    return real.with_name(real.name + ".lock")
 
 
 def state_path(archive_path: Path) -> Path:
-    return archive_path.with_name(archive_path.name + ".daemon.json")
+    real = real_archive_path(archive_path)
+    return real.with_name(real.name + ".daemon.json")
 
 
 @dataclass
@@ -41,7 +51,7 @@ class ArchiveLock:
     _lock: FileLock | None = None
 
     def acquire(self) -> ArchiveLock:
-        self.archive_path.parent.mkdir(parents=True, exist_ok=True)
+        real_archive_path(self.archive_path).parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(lock_path(self.archive_path)), thread_local=False)
         try:
             # A short wait absorbs a `status` probe holding the lock for a moment.

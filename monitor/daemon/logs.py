@@ -96,3 +96,17 @@ def setup_logging(
     # APScheduler logs every run at INFO; our own job.* events say the same, with results.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return handler
+
+
+def setup_cli_logging(level: int = logging.WARNING) -> None:
+    """One-shot commands log in the daemon's format (:class:`KeyValueFormatter`), so one grep
+    or log shipper reads both; on stderr, because stdout holds the command's output (JSON,
+    CSV). Like ``logging.basicConfig``, it leaves a process that already configured logging
+    (a test runner, an embedding program) alone."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(KeyValueFormatter())
+    root.addHandler(handler)
+    root.setLevel(level)

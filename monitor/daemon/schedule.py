@@ -13,7 +13,9 @@ Jobs
 - ``detect`` — requested after every enrich that classified something; hourly safety net.
 - ``digest`` — at ``digest.send_time`` in ``timezone`` (zoneinfo, so 07:00 stays 07:00 local
   across DST). A run missed by up to ``DIGEST_GRACE`` (machine off, daemon restarting) is made
-  up once; later than that it is skipped, never sent twice.
+  up once; later than that it is skipped, never sent twice. ``digest:week`` and
+  ``digest:month`` — the same, on ``digest.weekly``'s weekday and ``digest.monthly``'s day
+  (at their ``time``, default ``send_time``), where those blocks are set.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class JobSpec:
     brand: str | None = None
     source_key: str | None = None
     source_type: str | None = None
+    digest_period: str = "day"  # digest jobs: day, week or month
     schedule_text: str = ""  # human-readable, e.g. "every 60 min ±120 s"
 
     @property
@@ -84,9 +87,62 @@ def schedule_period(schedule: Schedule) -> timedelta:
     return (second - first) if first and second else timedelta(days=1)
 
 
-def digest_trigger(wl: Watchlist) -> CronTrigger:
-    t = wl.digest.send_time
-    return CronTrigger(hour=t.hour, minute=t.minute, second=t.second, timezone=wl.tz)
+WEEKDAY_NAMES = {
+    "mon": "Mondays",
+    "tue": "Tuesdays",
+    "wed": "Wednesdays",
+    "thu": "Thursdays",
+    "fri": "Fridays",
+    "sat": "Saturdays",
+    "sun": "Sundays",
+}
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _digest_days(wl: Watchlist, period: str) -> tuple[dict, str]:
+    """Cron day fields for a digest period, and how the status names them."""
+    if period == "week":
+        weekday = wl.digest.weekly.weekday if wl.digest.weekly else "mon"
+        return {"day_of_week": weekday}, WEEKDAY_NAMES[weekday]
+    if period == "month":
+        day = wl.digest.monthly.day if wl.digest.monthly else 1
+        return {"day": day}, f"monthly on the {_ordinal(day)}"
+    return {}, "daily"
+
+
+def digest_trigger(wl: Watchlist, period: str = "day") -> CronTrigger:
+    t = wl.digest.period_time(period)
+    days, _ = _digest_days(wl, period)
+    return CronTrigger(hour=t.hour, minute=t.minute, second=t.second, timezone=wl.tz, **days)
+
+
+def digest_job_id(period: str) -> str:
+    """ "digest" for the daily digest (the id older archives recorded), "digest:week" and so on."""
+    return "digest" if period == "day" else f"digest:{period}"
+
+
+def digest_periods(wl: Watchlist) -> list[str]:
+    """The daily digest always; the weekly and monthly ones where their block is configured."""
+    return ["day"] + (["week"] if wl.digest.weekly else []) + (["month"] if wl.digest.monthly else [])
+
+
+def digest_jobs(wl: Watchlist) -> list[JobSpec]:
+    """One job per digest period (``digest.weekly`` / ``digest.monthly`` add theirs)."""
+    return [
+        JobSpec(
+            id=digest_job_id(period),
+            kind="digest",
+            trigger=digest_trigger(wl, period),
+            grace=DIGEST_GRACE,
+            digest_period=period,
+            schedule_text=f"{_digest_days(wl, period)[1]} "
+            f"{wl.digest.period_time(period).strftime('%H:%M')} {wl.timezone}",
+        )
+        for period in digest_periods(wl)
+    ]
 
 
 def _follow_up_job(kind: str, every: timedelta, after: str, wl: Watchlist) -> JobSpec:
@@ -135,15 +191,7 @@ def build_jobs(wl: Watchlist) -> list[JobSpec]:
         raise ConfigError(wl.source_path or "<watchlist>", sorted(set(problems)))
     jobs.append(_follow_up_job("enrich", ENRICH_EVERY, "crawls", wl))
     jobs.append(_follow_up_job("detect", DETECT_EVERY, "enrich", wl))
-    jobs.append(
-        JobSpec(
-            id="digest",
-            kind="digest",
-            trigger=digest_trigger(wl),
-            grace=DIGEST_GRACE,
-            schedule_text=f"daily {wl.digest.send_time.strftime('%H:%M')} {wl.timezone}",
-        )
-    )
+    jobs.extend(digest_jobs(wl))
     return jobs
 
 

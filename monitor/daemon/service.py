@@ -23,7 +23,7 @@ import os
 import signal
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +33,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.core.archive import Archive
 from monitor.core.config import Watchlist, load_watchlist
-from monitor.core.times import iso, parse_time
+from monitor.core.times import iso, parse_time, utcnow
 from monitor.daemon.children import terminate_children
 from monitor.daemon.executor import TrackingExecutor
 from monitor.daemon.jobs import STAGES, JobContext, JobFunc, run_recorded
 from monitor.daemon.lock import ArchiveLock
 from monitor.daemon.logs import get_logger, log_event
-from monitor.daemon.reload import file_stamp, reloaded_watchlist
+from monitor.daemon.reload import file_stamp
 from monitor.daemon.schedule import JobSpec, build_jobs, first_run_time, last_fire_time
+from monitor.daemon.upkeep import Upkeep
 from monitor.pipeline.runs import close_stale_runs, last_runs
 
 log = get_logger("daemon")
@@ -52,11 +53,7 @@ CHAIN_DEBOUNCE = timedelta(seconds=2)
 TICK_S = 0.1
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Daemon:
+class Daemon(Upkeep):
     """The scheduler for one watchlist. ``run()`` blocks until stopped; returns an exit code."""
 
     def __init__(
@@ -100,7 +97,8 @@ class Daemon:
         self._queued: set[str] = set()
         self._pending: set[str] = set()
         self._rerequest: set[str] = set()
-        self.started_at = _now()
+        self._waiting: dict[str, set[str]] = {}  # a job busy now -> jobs that run after it
+        self.started_at = utcnow()
         self._stop_reason = "requested"
         self._signals: list[int] = []  # appended by signal handlers, consumed by the main loop
 
@@ -198,7 +196,7 @@ class Daemon:
         if runs is None:
             with Archive.open(wl.archive_path) as archive:
                 runs = last_runs(archive)
-        now = _now()
+        now = utcnow()
         specs = {s.id: s for s in build_jobs(wl)}
         for job_id in set(self._specs) - set(specs):
             try:
@@ -241,6 +239,7 @@ class Daemon:
 
     def _execute(self, job_id: str) -> None:
         """Scheduler entry point for every job (runs in an executor thread)."""
+        due = self._due_now()  # asks the scheduler: never with self._mu held (see _write_state)
         with self._mu:
             spec = self._specs.get(job_id)
             wl = self.wl
@@ -248,7 +247,14 @@ class Daemon:
             self._pending.discard(job_id)
             if spec is None or self._stopping.is_set():
                 return
-            self._running[job_id] = _now()
+            blocker = self._blocker(spec, due)
+            if blocker is not None:  # runs right after it instead, on its data
+                self._waiting.setdefault(blocker, set()).add(job_id)
+            else:
+                self._running[job_id] = utcnow()
+        if blocker is not None:
+            log_event(log, "job.deferred", job=job_id, after=blocker)
+            return
         try:
             ctx = JobContext(
                 stopping=self._stopping,
@@ -256,7 +262,7 @@ class Daemon:
                 sentiment_model=self.sentiment_model,
             )
             if spec.kind == "digest":
-                ctx.fire_time = last_fire_time(spec.trigger, _now(), spec.grace) or _now()
+                ctx.fire_time = last_fire_time(spec.trigger, utcnow(), spec.grace) or utcnow()
                 self._wait_until_quiet()
                 if self._stopping.is_set():
                     return
@@ -281,12 +287,40 @@ class Daemon:
             log.exception("job.crashed", extra={"fields": {"job": job_id}})
         finally:
             with self._mu:
+                waiting = sorted(self._waiting.pop(job_id, ()))
+            for other in waiting:  # requested while this one still counts as busy: the
+                self._request(other)  # digest never sees a gap between the two
+            with self._mu:
                 self._running.pop(job_id, None)
                 again = job_id in self._rerequest
                 self._rerequest.discard(job_id)
             if again:
                 self._request(job_id)
             self._write_state()
+
+    #: A job of the key kind never runs while a job of the value kind is running or about to:
+    #: detect judges enriched mentions, so an enrich under way comes first.
+    RUNS_AFTER = {"detect": "enrich"}
+
+    def _blocker(self, spec: JobSpec, due: set[str]) -> str | None:
+        """The job ``spec`` must wait for (running, queued, requested or ``due``), or None.
+        Call with ``self._mu`` held."""
+        first = self.RUNS_AFTER.get(spec.kind)
+        if first is None or first not in self._specs:
+            return None
+        busy = {*self._running, *self._queued, *self._pending, *due}
+        return first if first in busy else None
+
+    def _due_now(self) -> set[str]:
+        """Jobs whose run time has come but that the scheduler has not handed on yet."""
+        if self._scheduler is None:
+            return set()
+        now = utcnow()
+        try:
+            jobs = self._scheduler.get_jobs()
+        except Exception:  # scheduler shut down
+            return set()
+        return {job.id for job in jobs if job.next_run_time is not None and job.next_run_time <= now}
 
     def _request(self, job_id: str) -> None:
         """Run a chained job soon (or right after its current run)."""
@@ -300,7 +334,7 @@ class Daemon:
                 return
             self._pending.add(job_id)
         try:
-            self._scheduler.modify_job(job_id, next_run_time=_now() + CHAIN_DEBOUNCE)
+            self._scheduler.modify_job(job_id, next_run_time=utcnow() + CHAIN_DEBOUNCE)
         except JobLookupError:
             with self._mu:
                 self._pending.discard(job_id)
@@ -308,12 +342,17 @@ class Daemon:
     def _busy(self) -> list[str]:
         """Jobs other than the digest that are running, queued, requested or due now."""
         assert self._scheduler is not None
-        now = _now()
+        now = utcnow()
         with self._mu:
             busy = set(self._running) | self._queued | self._pending
         for job in self._scheduler.get_jobs():
             if job.next_run_time is not None and job.next_run_time <= now:
                 busy.add(job.id)
+        busy -= {
+            job_id
+            for job_id in busy
+            if self._specs.get(job_id, None) and self._specs[job_id].kind == "digest"
+        }
         busy.discard("digest")
         return sorted(busy)
 
@@ -341,37 +380,6 @@ class Daemon:
             log_event(log, "job.missed", level=30, job=event.job_id, scheduled=iso(event.scheduled_run_time))
         elif event.code == EVENT_JOB_MAX_INSTANCES:
             log_event(log, "job.skipped", job=event.job_id, reason="previous run still going")
-
-    # ------------------------------------------------------------------ reload
-    def _maybe_reload(self) -> None:
-        stamp = file_stamp(self.config_path)
-        if not self._reload_requested.is_set() and stamp == self._config_stamp:
-            return
-        reason = "SIGHUP" if self._reload_requested.is_set() else "file changed"
-        self._reload_requested.clear()
-        self._config_stamp = stamp
-        self.reload(reason)
-
-    def reload(self, reason: str = "requested") -> bool:
-        """Load the watchlist again; keep the old one if the new one is invalid."""
-        new, problems = reloaded_watchlist(self.config_path, self.wl)
-        if new is None:
-            log_event(
-                log,
-                "config.rejected",
-                level=40,
-                reason=reason,
-                path=self.config_path,
-                problems=problems,
-                kept="previous watchlist",
-            )
-            return False
-        with self._mu:
-            self.wl = new
-        self._sync_jobs(new)
-        self._write_state()
-        log_event(log, "config.reloaded", reason=reason, jobs=len(self._specs))
-        return True
 
     # ------------------------------------------------------------------ shutdown
     def _shutdown(self) -> int:
@@ -402,33 +410,3 @@ class Daemon:
         left = self.running_jobs
         log_event(log, "daemon.stopped", reason=reason, unfinished=",".join(left) or "-")
         return 0 if not left else 1
-
-    # ------------------------------------------------------------------ status file
-    def _write_state(self) -> None:
-        if self._lock is None or self._scheduler is None:
-            return
-        # Never call into the scheduler while holding self._mu: the scheduler thread holds its
-        # job store lock when it reports a submission (_on_submit), which takes self._mu.
-        try:
-            sched_jobs = self._scheduler.get_jobs()
-        except Exception:  # scheduler shut down
-            sched_jobs = []
-        with self._state_file_mu:
-            with self._mu:
-                running = dict(self._running)
-            jobs = {}
-            for job in sched_jobs:
-                jobs[job.id] = {
-                    "next_run_time": iso(job.next_run_time) if job.next_run_time else None,
-                    "running_since": iso(running[job.id]) if job.id in running else None,
-                }
-            state: dict[str, Any] = {
-                "started_at": iso(self.started_at),
-                "updated_at": iso(_now()),
-                "config": str(self.config_path.resolve()),
-                "jobs": jobs,
-            }
-            try:
-                self._lock.write_state(state)
-            except OSError as exc:
-                log_event(log, "state.unwritable", level=30, error=str(exc))

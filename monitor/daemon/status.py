@@ -19,6 +19,7 @@ from monitor.core.config import Watchlist
 from monitor.core.times import iso, parse_time
 from monitor.daemon.lock import running_daemon
 from monitor.daemon.schedule import build_jobs, first_run_time
+from monitor.notify.ledger import channel_report
 from monitor.pipeline.runs import last_runs
 
 
@@ -31,8 +32,16 @@ def _size(path: Path) -> int:
     return total
 
 
-def collect_status(wl: Watchlist, archive: Archive, *, now: datetime | None = None) -> dict[str, Any]:
-    """The whole status as plain data (what ``--json`` prints)."""
+def collect_status(wl: Watchlist, archive: Archive | None, *, now: datetime | None = None) -> dict[str, Any]:
+    """The whole status as plain data (what ``--json`` prints).
+
+    ``archive`` None: nothing was crawled or imported yet (no archive file). The status is then
+    that of an empty archive — the jobs a start would run, the sources, the digest time — read
+    from a throw-away in-memory one, so a new operator sees the configuration at work and the
+    archive file is not created by looking."""
+    if archive is None:
+        with Archive.memory() as empty:
+            return collect_status(wl, empty, now=now)
 
     now = now or datetime.now(UTC)
     daemon = running_daemon(wl.archive_path)
@@ -82,8 +91,10 @@ def collect_status(wl: Watchlist, archive: Archive, *, now: datetime | None = No
         sources.append({**h, "enabled": False, "removed": True})
 
     alerts = open_alerts(archive)
+    notifications = channel_report(wl, archive, now)
     digest = digest_ledger(wl, archive)
     archive_info = archive_figures(wl, archive)
+    cluster = cluster_info(wl)
     problems = [
         s for s in sources if s.get("status") in ("failed", "timeout", "killed") or s.get("layout_suspect")
     ]
@@ -99,8 +110,23 @@ def collect_status(wl: Watchlist, archive: Archive, *, now: datetime | None = No
         "open_alerts": alerts,
         "digest": digest,
         "archive": archive_info,
-        "healthy": not problems and not any(j["last_status"] == "failed" for j in jobs),
+        "notifications": notifications,  # per push channel: sent, waiting, last failure
+        "cluster": cluster,
+        "healthy": not problems
+        and not digest["interrupted_sends"]
+        and not any(j["last_status"] == "failed" for j in jobs)
+        and not any(c["failing"] for c in notifications)
+        and (cluster is None or bool(cluster["reachable"] and cluster["workers"])),
     }
+
+
+def cluster_info(wl: Watchlist) -> dict[str, Any] | None:
+    """The Dask cluster crawls and enrichment run on: its workers and the tasks in flight
+    (None when none is configured; ``reachable: false`` with the reason when it is down)."""
+    from monitor.cluster.client import cluster_address, cluster_status
+
+    address = cluster_address(wl)
+    return cluster_status(address) if address else None
 
 
 def open_alerts(archive: Archive) -> list[dict[str, Any]]:
@@ -151,6 +177,13 @@ def digest_ledger(wl: Watchlist, archive: Archive) -> dict[str, Any]:
         "last_rendered_at": rendered[1] if rendered else None,
         "last_rendered_html": rendered[2] if rendered else None,
         "failed_deliveries": failed,
+        # Left 'sending' by a killed run: unknown whether they went out (reports.pipeline).
+        "interrupted_sends": [
+            {"period": p, "recipient": r}
+            for p, r in archive.conn.execute(
+                "SELECT period, recipient FROM digests WHERE status = 'sending' ORDER BY 1, 2"
+            )
+        ],
         "send_time": f"{wl.digest.send_time.strftime('%H:%M')} {wl.timezone}",
     }
 
@@ -161,6 +194,8 @@ def archive_figures(wl: Watchlist, archive: Archive) -> dict[str, Any]:
     count = archive.count
     archive_info = {
         "path": str(wl.archive_path),
+        "exists": wl.archive_path.exists(),
+        "crawled": bool(count("crawl_runs")),
         "size_bytes": _size(wl.archive_path),
         "mentions": count("mentions"),
         "enriched": count("enrichments"),

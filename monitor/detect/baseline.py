@@ -82,10 +82,16 @@ def _design(days: Sequence[date], ref: date, terms: str, trend: bool) -> np.ndar
 
 
 def _fit(y: np.ndarray, X: np.ndarray, weights: np.ndarray | None = None):
+    """Quasi-Poisson fit (Pearson χ² scale). A series the model fits exactly (the same count
+    every day) has a scale of 0, on which statsmodels fails: it is fitted with scale 1 — no
+    over-dispersion — instead."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", (ConvergenceWarning, PerfectSeparationWarning, RuntimeWarning))
         model = sm.GLM(y, X, family=sm.families.Poisson(), var_weights=weights)
-        return model.fit(scale="X2")
+        try:
+            return model.fit(scale="X2")
+        except ValueError:
+            return model.fit(scale=1.0)
 
 
 def _season_terms(y: np.ndarray) -> str:

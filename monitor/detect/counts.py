@@ -51,8 +51,9 @@ class Events:
     ``mentions``: one row per mention (id, brand, source, author_key, lang, rating, day,
     published_at, negative, prob_negative, enriched, url, text, title).
     ``topics``: one row per (mention, topic) (mention_id, brand, topic, day, negative,
-    via_mention, sentence, source, author_key, lang, rating): ``negative`` = a complaint about
-    the topic (:func:`topic_complaint`)."""
+    via_mention, clause_neg, sentence, model_version, source, author_key, lang, rating, sentiment):
+    ``negative`` = a complaint about the topic (:func:`topic_complaint`), ``clause_neg`` = its
+    clause read negative, ``sentiment`` = the mention's own."""
 
     mentions: pd.DataFrame
     topics: pd.DataFrame
@@ -81,7 +82,7 @@ WHERE m.published_at >= ? AND m.published_at < ? AND m.duplicate_of IS NULL
 """
 
 _TOPIC_SQL = """
-SELECT mt.mention_id, mt.topic, mt.sentiment, mt.sentence, mt.score, mt.negated
+SELECT mt.mention_id, mt.topic, mt.sentiment, mt.sentence, mt.score, mt.negated, mt.model_version
 FROM mention_topics mt JOIN mentions m ON m.id = mt.mention_id
 WHERE m.published_at >= ? AND m.published_at < ? AND m.duplicate_of IS NULL
   AND m.brand IN ({marks})
@@ -166,7 +167,9 @@ def _topic_membership(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
     mention complains (their clause was neutral), for the explanation."""
     m = m.assign(m_complaint=mention_complaint(m))
     if t.empty:
-        base = pd.DataFrame(columns=["mention_id", "topic", "clause_neg", "negative", "sentence"])
+        base = pd.DataFrame(
+            columns=["mention_id", "topic", "clause_neg", "negative", "sentence", "model_version"]
+        )
     else:
         base = _hits_per_topic(t, m)
     keep = [
@@ -184,11 +187,13 @@ def _topic_membership(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
         "text",
         "title",
         "rating",
+        "sentiment",
     ]
     joined = base.merge(m[keep].rename(columns={"id": "mention_id"}), on="mention_id", how="inner")
     joined["negative"] = joined["negative"].astype(bool)
-    joined["via_mention"] = joined["negative"] & ~joined["clause_neg"].astype(bool)
-    return joined.drop(columns=["clause_neg"])
+    joined["clause_neg"] = joined["clause_neg"].astype(bool)
+    joined["via_mention"] = joined["negative"] & ~joined["clause_neg"]
+    return joined
 
 
 def _hits_per_topic(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
@@ -208,6 +213,7 @@ def _hits_per_topic(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
             clause_neg=("clause_neg", "any"),
             negative=("hit_neg", "any"),
             sentence=("sentence", "first"),
+            model_version=("model_version", "first"),
         )
         .reset_index()
     )

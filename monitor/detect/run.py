@@ -31,7 +31,7 @@ from monitor.core.times import (
     rolling_window,
     utcnow,
 )
-from monitor.detect import themes
+from monitor.detect import incidents, rating, themes
 from monitor.detect.churn_alerts import CHURN_TOPIC, churn_leads, retire_daily_churn_lists
 from monitor.detect.counts import (
     TOTAL,
@@ -39,14 +39,28 @@ from monitor.detect.counts import (
     in_window,
     load_events,
 )
+from monitor.detect.incidents import IncidentChange
 from monitor.detect.lifecycle import AlertChange
 from monitor.detect.series import MIN_HISTORY_DAYS
 from monitor.detect.spikes import spikes
 from monitor.detect.theme_alerts import theme_findings
 
-__all__ = ["AlertChange", "run_detect", "detection_window", "MIN_HISTORY_DAYS"]
+__all__ = ["AlertChange", "Detection", "IncidentChange", "run_detect", "detection_window", "MIN_HISTORY_DAYS"]
 
 log = logging.getLogger(__name__)
+
+
+class Detection(list):
+    """What one run changed: the alert changes (the list itself, as before incidents existed)
+    and ``incidents``, the incident changes, most severe first."""
+
+    def __init__(self, alerts: list[AlertChange] = (), incidents: list[IncidentChange] = ()):
+        super().__init__(alerts)
+        self.incidents: list[IncidentChange] = list(incidents)
+
+    def records(self) -> list[dict]:
+        """Alert and incident changes as JSON records (incidents have ``kind`` "incident")."""
+        return [c.to_json() for c in self] + [c.to_json() for c in self.incidents]
 
 
 def detection_window(wl: Watchlist, as_of: date | None, now: datetime) -> Window:
@@ -68,8 +82,9 @@ def run_detect(
     as_of: date | None = None,
     now: datetime | None = None,
     emerging: themes.EmergingFn | None = None,
-) -> list[AlertChange]:
-    """Judge one window for every brand; return the alerts opened, updated or resolved.
+) -> Detection:
+    """Judge one window for every brand; return the alerts opened, updated or resolved, with
+    the incidents they opened, escalated or resolved (``.incidents``).
 
     ``now`` fixes the clock (tests, replays); ``emerging`` replaces ``nlp.keyness``."""
     now = now or utcnow()
@@ -87,6 +102,7 @@ def run_detect(
 
     firsts = _first_days(archive, wl)
     changes: list[AlertChange] = []
+    incident_changes: list[IncidentChange] = []
     for brand in wl.brands:
         first = firsts.get(brand.name)
         history_from = max(base_first, first) if first else window.first
@@ -98,6 +114,10 @@ def run_detect(
             changes += spikes(archive, events, brand, window, baseline_days, series, cfg, at, leads=leads)
             if cfg.emerging_themes and emerging is not None:
                 changes += theme_findings(archive, events, wl, brand, window, baseline_days, emerging, at)
+            changes += rating.rating_drop(archive, events, brand, window, baseline_days, cfg, at)
+            incident_changes += incidents.update_incidents(
+                archive, events, wl, brand, window, at, leads=leads
+            )
         else:
             log.info(
                 "%s: %d day(s) of history, %d needed: no spike test yet",
@@ -105,7 +125,8 @@ def run_detect(
                 len(baseline_days),
                 MIN_HISTORY_DAYS,
             )
-    return changes
+    incident_changes.sort(key=lambda c: -c.severity)
+    return Detection(changes, incident_changes)
 
 
 def _first_days(archive: Archive, wl: Watchlist) -> dict[str, date]:

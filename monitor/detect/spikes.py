@@ -26,7 +26,7 @@ from monitor.detect.counts import (
     Events,
     rating_averages,
 )
-from monitor.detect.examples import pick_examples
+from monitor.detect.examples import clause_verdicts, pick_examples
 from monitor.detect.lifecycle import AlertChange, Finding
 from monitor.detect.series import Tested, test_evidence, test_series
 
@@ -116,7 +116,8 @@ def spikes(
             )
             change = lifecycle.record_finding(archive, f, cooldown_days=cfg.cooldown_days, at=at)
         elif significant:
-            f = spike_finding(events, brand.name, t, float(q), ratio, window, baseline_days, cfg)
+            verdicts = clause_verdicts(archive.conn, t.rows[t.rows["negative"]])
+            f = spike_finding(events, brand.name, t, float(q), ratio, window, baseline_days, cfg, verdicts)
             change = lifecycle.record_finding(archive, f, cooldown_days=cfg.cooldown_days, at=at)
         elif t.series in active:
             change = lifecycle.record_quiet_day(
@@ -144,7 +145,10 @@ def spike_finding(
     window: Window,
     baseline_days: list[date],
     cfg: AlertSettings,
+    verdicts: dict[str, str] | None = None,
 ) -> Finding:
+    """The finding of a significant topic or total; ``verdicts``: each clause's own sentiment,
+    so that praise is never quoted as a complaint (``examples.pick_examples``)."""
     exp = t.expectation
     assert exp is not None
     neg = t.rows[t.rows["negative"]]
@@ -178,7 +182,7 @@ def spike_finding(
         authors=t.authors,
         sources=t.sources,
         languages=t.languages,
-        examples=pick_examples(neg),
+        examples=pick_examples(neg, verdicts=verdicts),
         explanation=explanation,
         window_start_utc=iso(window.start),
         window_end_utc=iso(window.end),

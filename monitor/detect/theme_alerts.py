@@ -18,8 +18,9 @@ from monitor.detect import lifecycle, themes
 from monitor.detect.counts import (
     Events,
     in_window,
+    mention_complaint,
 )
-from monitor.detect.examples import pick_examples
+from monitor.detect.examples import pick_examples, sentence_with, title_and_text
 from monitor.detect.lifecycle import AlertChange, Finding
 
 #: Days of baseline text for emerging themes (keyness needs recent vocabulary, not months).
@@ -38,8 +39,12 @@ def theme_findings(
 ) -> list[AlertChange]:
     cfg = wl.alerts
     m = events.mentions
-    mine = m[(m["brand"] == brand.name) & m["negative"]]
+    brand_rows = m[m["brand"] == brand.name]
+    mine = brand_rows[mention_complaint(brand_rows)]
     recent = in_window(mine, window)
+    # complaints and neutral mentions: what a theme's size is measured on (not praise)
+    rating = brand_rows["rating"].astype(float)
+    pool = in_window(brand_rows[~brand_rows["sentiment"].eq("positive") & ~(rating >= 4)], window)
     recent_days = set(baseline_days[-THEME_BASELINE_DAYS:])
     baseline = mine[mine["day"].isin(recent_days)]
     known = themes.KnownTerms(
@@ -56,6 +61,7 @@ def theme_findings(
         min_count=cfg.min_count,
         min_authors=cfg.min_authors,
         alpha=cfg.alpha,
+        pool=pool,
     )
     changes: list[AlertChange] = []
     seen: set[str] = set()
@@ -78,9 +84,9 @@ def theme_findings(
             authors=authors,
             sources=sorted(c.rows["source"].dropna().unique().tolist()),
             languages=[c.lang],
-            examples=pick_examples(c.rows),
+            examples=pick_examples(_with_sentences(c.rows, c.term)),
             explanation={
-                "method": "log-likelihood keyness of the window's negative mentions vs "
+                "method": "log-likelihood keyness of the window's complaints vs "
                 f"the previous {len(recent_days)} days' (nlp.keyness)",
                 "term": c.term,
                 "related_terms": c.related,
@@ -122,4 +128,8 @@ def theme_findings(
     return changes
 
 
-# --------------------------------------------------------------------------- churn
+def _with_sentences(rows, term: str):
+    """Theme quotes are the sentence holding the term, not the whole mention."""
+    pat = themes.term_pattern(term)
+    texts = [title_and_text(t, x) for t, x in zip(rows["title"], rows["text"])]
+    return rows.assign(sentence=[sentence_with(t, pat) for t in texts])

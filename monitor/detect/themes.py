@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from monitor.detect.counts import PER_AUTHOR_CAP
+from nlp.lexicon import split_compound
+
 log = logging.getLogger(__name__)
 
 #: Most themes raised per brand and window (strongest keyness first).
@@ -57,13 +60,21 @@ class KnownTerms:
         return False
 
 
+def _stem(w: str) -> str:
+    return w if len(w) <= 4 else w[: max(4, len(w) - 2)]
+
+
 def term_pattern(term: str) -> re.Pattern[str]:
-    """A forgiving match for a (possibly lemmatised) term in raw text: each word by its stem,
-    so "Paketstation" finds "Paketstationen" and "kaputt" finds "kaputte"."""
+    """A forgiving match for a (possibly lemmatised) term in raw, casefolded text: each word by
+    its stem, so "Paketstation" finds "Paketstationen" and "kaputt" finds "kaputte"; the parts
+    of a German compound may be hyphenated ("Klima-Anlage"), and a hashtag is its word."""
     parts = []
-    for w in _words(term):
-        stem = w if len(w) <= 4 else w[: max(4, len(w) - 2)]
-        parts.append(r"\b" + re.escape(stem) + r"\w*")
+    for token in term.split():
+        pieces = [p for w in _words(token) for p in split_compound(w)]
+        if not pieces:
+            continue
+        head = "".join(re.escape(p) + "-?" for p in pieces[:-1])
+        parts.append(r"\b" + head + re.escape(_stem(pieces[-1])) + r"\w*")
     return re.compile(r"\W+".join(parts))
 
 
@@ -96,21 +107,32 @@ def find_candidates(
     min_count: int,
     min_authors: int,
     alpha: float,
+    pool: pd.DataFrame | None = None,
 ) -> list[ThemeCandidate]:
-    """Themes in the window's negative mentions (``recent``) vs the baseline's."""
+    """Themes in the window's complaints (``recent``) vs the baseline's complaints.
+
+    A term is found by keyness among the complaints (at least ``min_authors`` of them must
+    hold it, and it must be significant at ``alpha``); it becomes a theme when at least
+    ``min_authors`` distinct authors complain with it and the window's mentions that use it
+    without praising (``pool``: complaints and neutral mentions) reach ``min_count``, at most
+    two per author. Why the neutral ones count towards the size: a new problem is often
+    described rather than cursed ("Klimaanlage ausgefallen."), and such a sentence reads
+    neutral; why they do not count towards discovery or the author floor: a term in the news
+    is not a complaint. One author repeating a word never passes the author floor."""
     out: list[ThemeCandidate] = []
     recent = recent.assign(_t=_text(recent))
     recent = recent[recent["_t"].str.len() > 0]
+    pool = recent if pool is None else pool.assign(_t=_text(pool))
     baseline = baseline.assign(_t=_text(baseline))
     baseline = baseline[baseline["_t"].str.len() > 0]
     for lang in languages:
         r = recent[recent["lang"] == lang]
-        if len(r) < min_count or r["author_key"].nunique() < min_authors:
+        if r["author_key"].nunique() < min_authors:
             continue
         b = baseline[baseline["lang"] == lang].sort_values("published_at", ascending=False)
         b = b.head(MAX_BASELINE_TEXTS)
         try:
-            terms = emerging(list(r["_t"]), list(b["_t"]), lang, top=20, min_count=min_count, alpha=alpha)
+            terms = emerging(list(r["_t"]), list(b["_t"]), lang, top=20, min_count=min_authors, alpha=alpha)
         except Exception as exc:  # keyness must not stop spike and churn detection
             log.warning("emerging themes for %s failed: %s", lang, exc)
             continue
@@ -118,8 +140,10 @@ def find_candidates(
             if known.covers(t.term):
                 continue
             pat = term_pattern(t.term)
-            hits = r[r["_t"].str.casefold().str.contains(pat)]
-            if len(hits) < min_count or hits["author_key"].nunique() < min_authors:
+            complaints = r[r["_t"].str.casefold().str.contains(pat)]
+            hits = pool[(pool["lang"] == lang) & pool["_t"].str.casefold().str.contains(pat)]
+            capped = int(hits.groupby("author_key").size().clip(upper=PER_AUTHOR_CAP).sum())
+            if complaints["author_key"].nunique() < min_authors or capped < min_count:
                 continue
             out.append(
                 ThemeCandidate(

@@ -1,7 +1,10 @@
-"""Sentiment for a stream of JSONL texts, outside the archive (``brandpulse classify``).
+"""Sentiment for a stream of texts, outside the archive (``brandpulse classify``).
 
 Why streamed in chunks: the input may be far larger than memory, and output must keep the
-input order. Bad lines are reported through ``on_error`` with their line number and skipped.
+input order. A line is a JSON object with ``text`` or, when it is not a JSON object, the text
+itself (``grep … | brandpulse classify`` needs no JSON). A line that starts with ``{`` but is
+not valid JSON, or an object without a string ``text``, is a mistake in a JSONL file: it is
+reported through ``on_error`` with its line number and skipped.
 """
 
 from __future__ import annotations
@@ -34,6 +37,22 @@ def _chunks(lines: Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
         yield buf
 
 
+def parse_line(line: str) -> dict:
+    """``line`` as an object with ``text``: a JSON object as it is, anything else as plain text.
+    Raises ValueError for what can only be a broken JSONL line."""
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        if line.lstrip().startswith("{"):
+            raise ValueError('not valid JSON (a line starting with "{" must be a JSON object)') from None
+        return {"text": line.rstrip("\r\n")}
+    if not isinstance(obj, dict):
+        return {"text": line.rstrip("\r\n")}
+    if not isinstance(obj.get("text"), str):
+        raise ValueError('expected an object with a string "text"')
+    return obj
+
+
 def classify_stream(
     lines: Iterable[str],
     out: IO[str],
@@ -54,9 +73,7 @@ def classify_stream(
                     progress(1)
                 continue
             try:
-                obj = json.loads(line)
-                if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                    raise ValueError('expected an object with a string "text"')
+                obj = parse_line(line)
             except ValueError as exc:
                 bad += 1
                 if on_error:

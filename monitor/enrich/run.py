@@ -43,10 +43,51 @@ __all__ = [
     "load_configured_model",
     "brand_terms",
     "watchlist_taxonomy",
+    "BatchResult",
+    "read_batch",
+    "analyse_batch",
+    "write_batch",
+    "cache_lookup",
 ]
 
 DEFAULT_BATCH = 128
 Progress = Callable[[int, int], None]
+
+#: Characters of a mention that language, topic and aspect analysis read (the archive keeps
+#: the whole text). Why: parsing time and topic hits grow with the text, and a pasted log or
+#: a scraped page can be megabytes; a review or post says what it means long before this,
+#: and the sentiment model reads only its first ``sentiment.max_length`` tokens anyway.
+MAX_ANALYSIS_CHARS = 10_000
+#: Topic rows stored per mention. Why: detection counts a mention (and its author) once per
+#: topic, so more rows add nothing but size and aspect classifications; every topic of the
+#: mention keeps its first hit (so a taxonomy of more topics than this may exceed it).
+MAX_TOPIC_ROWS = 50
+
+
+def analysis_text(text: str) -> str:
+    """``text`` cut to :data:`MAX_ANALYSIS_CHARS`, at a word boundary where there is one."""
+    if len(text) <= MAX_ANALYSIS_CHARS:
+        return text
+    cut = text[:MAX_ANALYSIS_CHARS]
+    space = cut.rfind(" ", MAX_ANALYSIS_CHARS - 200)
+    return cut[:space] if space > 0 else cut
+
+
+def capped_hits(hits: list[TopicHit]) -> list[TopicHit]:
+    """At most :data:`MAX_TOPIC_ROWS` hits in text order, the first hit of every topic kept."""
+    if len(hits) <= MAX_TOPIC_ROWS:
+        return hits
+    keep: set[int] = set()
+    seen: set[str] = set()
+    for i, hit in enumerate(hits):
+        if hit.topic not in seen:
+            seen.add(hit.topic)
+            keep.add(i)
+    for i in range(len(hits)):
+        if len(keep) >= MAX_TOPIC_ROWS:
+            break
+        keep.add(i)
+    return [hit for i, hit in enumerate(hits) if i in keep]
 
 
 @dataclass
@@ -145,7 +186,8 @@ class _Cache:
                 found[h] = _Result(label, score, {"negative": pn, "neutral": pu, "positive": pp}, bool(mixed))
         return found
 
-    def store_sql(self) -> str:
+    @staticmethod
+    def store_sql() -> str:
         return (
             "INSERT OR REPLACE INTO sentiment_cache (text_hash, model_version, sentiment, score, "
             "prob_negative, prob_neutral, prob_positive, mixed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -205,12 +247,13 @@ def run_enrich(
     return stats
 
 
-def _analyse(wl: Watchlist, taxonomy: Taxonomy, row: tuple, stats: EnrichStats) -> _Item | None:
+def _analyse(wl: Watchlist, taxonomy: Taxonomy, row: tuple, stats: BatchResult) -> _Item | None:
     mention_id, title, text, given_lang, rating = row
     try:
-        full = mention_text(title, text)
+        full = analysis_text(mention_text(title, text))
         lang, confidence = detect_language(full, wl.languages, given=given_lang)
-        return _Item(mention_id, full, lang, confidence, taxonomy.analyse(full, lang), rating)
+        hits = capped_hits(taxonomy.analyse(full, lang))
+        return _Item(mention_id, full, lang, confidence, hits, rating)
     except Exception as exc:  # per-item problems never stop a batch
         stats.failed += 1
         message = f"mention {mention_id}: {type(exc).__name__}: {exc}"
@@ -218,6 +261,61 @@ def _analyse(wl: Watchlist, taxonomy: Taxonomy, row: tuple, stats: EnrichStats) 
         if len(stats.errors) < 20:
             stats.errors.append(message)
         return None
+
+
+def _analyse_rows(
+    wl: Watchlist, taxonomy: Taxonomy, rows: Sequence[tuple], stats: BatchResult
+) -> list[_Item]:
+    """:func:`_analyse` of every row, with the topic analysis of the batch done at once
+    (:meth:`nlp.topics.Taxonomy.analyse_many`). If that fails, the rows are redone one by one,
+    so a bad mention is still counted and skipped, never fatal."""
+    ready = []
+    for row in rows:
+        _, title, text, given_lang, _ = row
+        try:
+            full = analysis_text(mention_text(title, text))
+            lang, confidence = detect_language(full, wl.languages, given=given_lang)
+        except Exception:  # fails there the same way, and is counted and logged
+            _analyse(wl, taxonomy, row, stats)
+            continue
+        ready.append((row, full, lang, confidence))
+    try:
+        found = taxonomy.analyse_many([(full, lang) for _, full, lang, _ in ready])
+    except Exception:
+        return [item for row, *_ in ready if (item := _analyse(wl, taxonomy, row, stats)) is not None]
+    return [
+        _Item(row[0], full, lang, confidence, capped_hits(hits), row[4])
+        for (row, full, lang, confidence), hits in zip(ready, found)
+    ]
+
+
+@dataclass
+class BatchResult:
+    """One batch's rows, ready to write. Why separate from writing: the analysis (language,
+    topics, the model) may run on a cluster worker (``monitor.cluster``), while only the
+    archive's own process writes to SQLite."""
+
+    model_version: str
+    enrichments: list[tuple] = field(default_factory=list)  # enrichments columns but enriched_at
+    topics: list[tuple] = field(default_factory=list)  # mention_topics rows
+    cache: list[tuple] = field(default_factory=list)  # sentiment_cache rows of fresh results
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    cache_hits: int = 0
+    classified: int = 0
+
+
+def cache_lookup(archive: Archive, model_version: str) -> Callable[[Sequence[str]], dict]:
+    """The sentiment_cache reader for one model version: text hashes -> cached results."""
+    return _Cache(archive, model_version).lookup
+
+
+def read_batch(archive: Archive, ids: list[int]) -> list[tuple]:
+    """The (id, title, text, lang, rating) rows that :func:`analyse_batch` reads."""
+    marks = ",".join("?" * len(ids))
+    return archive.conn.execute(
+        f"SELECT id, title, text, lang, rating FROM mentions WHERE id IN ({marks}) ORDER BY id", ids
+    ).fetchall()
 
 
 def _enrich_batch(
@@ -229,30 +327,38 @@ def _enrich_batch(
     cache: _Cache,
     stats: EnrichStats,
 ) -> None:
-    marks = ",".join("?" * len(ids))
-    rows = archive.conn.execute(
-        f"SELECT id, title, text, lang, rating FROM mentions WHERE id IN ({marks}) ORDER BY id", ids
-    ).fetchall()
-    items = [item for row in rows if (item := _analyse(wl, taxonomy, row, stats)) is not None]
+    batch = analyse_batch(wl, taxonomy, model, read_batch(archive, ids), cache.lookup)
+    write_batch(archive, batch, stats)
+
+
+def analyse_batch(
+    wl: Watchlist,
+    taxonomy: Taxonomy,
+    model: Any,
+    rows: Sequence[tuple],
+    lookup: Callable[[Sequence[str]], dict],
+) -> BatchResult:
+    """Language, topics, sentiment and aspect sentiment of ``rows`` (from :func:`read_batch`);
+    ``lookup(hashes)`` answers texts the model has seen before. Touches no archive."""
+    batch = BatchResult(model.version)
+    items = _analyse_rows(wl, taxonomy, rows, batch)
 
     texts = {
         text_hash(t): t
         for item in items
         for t in (item.text, *(t for h in item.hits for t in aspect_texts(h)))
     }
-    known = cache.lookup(list(texts))
-    stats.cache_hits += len(known)
+    known = lookup(list(texts))
+    batch.cache_hits = len(known)
     missing = [h for h in texts if h not in known]
     fresh = dict(zip(missing, model.predict([texts[h] for h in missing]))) if missing else {}
-    stats.texts_classified += len(fresh)
+    batch.classified = len(fresh)
     results = {**known, **fresh}
 
-    now = iso(utcnow())
-    enrichment_rows, topic_rows = [], []
     for item in items:
         h = text_hash(item.text)
         r = results[h]
-        enrichment_rows.append(
+        batch.enrichments.append(
             (
                 item.mention_id,
                 item.lang,
@@ -266,14 +372,13 @@ def _enrich_batch(
                 h,
                 model.version,
                 taxonomy.version,
-                now,
             )
         )
         for hit in item.hits:
             label, score = aspect_label(
                 results[text_hash(hit.clause)], hit, results[text_hash(hit.sentence)], item.lang, item.rating
             )
-            topic_rows.append(
+            batch.topics.append(
                 (
                     item.mention_id,
                     hit.topic,
@@ -287,7 +392,7 @@ def _enrich_batch(
                     model.version,
                 )
             )
-    cache_rows = [
+    batch.cache = [
         (
             h,
             model.version,
@@ -300,10 +405,16 @@ def _enrich_batch(
         )
         for h, r in fresh.items()
     ]
-    done = [item.mention_id for item in items]
+    return batch
+
+
+def write_batch(archive: Archive, batch: BatchResult, stats: EnrichStats) -> None:
+    """Store one analysed batch in one transaction and add it to ``stats``."""
+    now = iso(utcnow())
+    done = [row[0] for row in batch.enrichments]
     with archive.conn:
-        if cache_rows:
-            archive.conn.executemany(cache.store_sql(), cache_rows)
+        if batch.cache:
+            archive.conn.executemany(_Cache.store_sql(), batch.cache)
         if done:
             done_marks = ",".join("?" * len(done))
             archive.conn.execute(f"DELETE FROM mention_topics WHERE mention_id IN ({done_marks})", done)
@@ -311,13 +422,17 @@ def _enrich_batch(
             "INSERT OR REPLACE INTO enrichments (mention_id, lang, lang_confidence, sentiment, score, "
             "prob_negative, prob_neutral, prob_positive, mixed, text_hash, model_version, "
             "taxonomy_version, enriched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            enrichment_rows,
+            [(*row, now) for row in batch.enrichments],
         )
         archive.conn.executemany(
             "INSERT INTO mention_topics (mention_id, topic, keyword, matched_text, sentence, "
             "sentiment, score, negated, taxonomy_version, model_version) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            topic_rows,
+            batch.topics,
         )
-    stats.enriched += len(items)
-    stats.topic_hits += len(topic_rows)
+    stats.enriched += len(done)
+    stats.topic_hits += len(batch.topics)
+    stats.failed += batch.failed
+    stats.errors.extend(batch.errors[: max(0, 20 - len(stats.errors))])
+    stats.cache_hits += batch.cache_hits
+    stats.texts_classified += batch.classified

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from monitor.core.importer import ImportResult
     from monitor.detect.lifecycle import AlertChange
     from monitor.enrich.run import EnrichStats
+    from monitor.notify.send import NotifyResult
     from monitor.privacy.erasure import RetentionReport
     from reports.pipeline import DigestResult
 
@@ -62,10 +63,25 @@ def crawl(
     brand: str | None = None,
     timeout_s: float | None = None,
 ) -> CrawlStep:
-    """Run the selected spiders, each in its own process, storing into the archive."""
+    """Run the selected spiders, each in its own process (on the cluster's workers when one is
+    set, see ``cluster``), storing into the archive."""
+    if address := cluster(wl):
+        from monitor.cluster.crawl import crawl_on_cluster
+
+        return CrawlStep(
+            crawl_on_cluster(wl, address, source_type=source_type, brand=brand, timeout_s=timeout_s)
+        )
     from crawler.launch import run_crawl
 
     return CrawlStep(run_crawl(wl, source_type=source_type, brand=brand, timeout_s=timeout_s))
+
+
+def cluster(wl: Watchlist) -> str | None:
+    """The Dask scheduler the crawl and enrich steps run their work on (``--cluster`` or
+    ``cluster.address``); None: everything runs in this process, as without the extra."""
+    from monitor.cluster.client import cluster_address
+
+    return cluster_address(wl)
 
 
 # --------------------------------------------------------------------------- import
@@ -78,7 +94,9 @@ def import_records(
 ) -> ImportResult:
     """Import a CSV/JSONL file as a crawl would store it: authors pseudonymised when the
     watchlist says so, rows without a brand given to ``brand`` (or the first brand), survey
-    comments tagged with topics. Raises ValueError for a bad ``kind`` or unknown ``brand``."""
+    comments tagged with topics. Raises ValueError for a bad ``kind`` or unknown ``brand``, and
+    ``MissingKey`` when authors must be pseudonymised but the key is not set — both before a
+    single row is stored, so the caller can report them as usage errors."""
     from monitor.core.importer import import_file
     from monitor.core.pseudonyms import ingest_transform
     from monitor.enrich.survey_topics import tag_survey_topics
@@ -142,15 +160,39 @@ def enrich(
     batch_size: int | None = None,
     limit: int | None = None,
 ) -> EnrichStep:
-    """Enrich what needs it, tag survey comments with topics, then apply retention."""
+    """Enrich what needs it, tag survey comments with topics, then apply retention. With a
+    cluster set (``cluster``), the batches are analysed by its workers' model (``model`` is
+    not used) and written here."""
     from monitor.enrich.run import run_enrich
     from monitor.enrich.survey_topics import tag_survey_topics
 
     options: dict[str, Any] = {"batch_size": batch_size} if batch_size else {}
     if limit is not None:
         options["limit"] = limit
-    stats = run_enrich(wl, archive, model=model, progress=progress, **options)
+    if address := cluster(wl):
+        from monitor.cluster.enrich import enrich_on_cluster
+
+        stats = enrich_on_cluster(wl, archive, address, progress=progress, **options)
+    else:
+        idle = None if model is not None else nothing_to_enrich(wl, archive)
+        stats = idle or run_enrich(wl, archive, model=model, progress=progress, **options)
     return EnrichStep(stats, tag_survey_topics(wl, archive), retention(wl, archive))
+
+
+def nothing_to_enrich(wl: Watchlist, archive: Archive) -> EnrichStats | None:
+    """The figures of a run with nothing to do, found without loading the model; None when
+    there is work (or only a load can tell the model's version: a hub id). Why: loading the
+    model is most of a small run, and a run after a quiet crawl has nothing to do."""
+    from monitor.enrich.run import EnrichStats, pending_ids, watchlist_taxonomy
+    from nlp.model_store import model_version
+
+    version = model_version(wl.sentiment.model)
+    if version is None:
+        return None
+    taxonomy = watchlist_taxonomy(wl)
+    if pending_ids(archive, version, taxonomy.version):
+        return None
+    return EnrichStats(model_version=version, taxonomy_version=taxonomy.version)
 
 
 def retention(wl: Watchlist, archive: Archive) -> RetentionReport | None:
@@ -177,6 +219,15 @@ def detect_summary(changes: list[AlertChange]) -> str:
     return f"{len(changes)} alert change(s)" + (f": {', '.join(what[:10])}" if what else "")
 
 
+def notify(wl: Watchlist, archive: Archive) -> NotifyResult:
+    """Push the incident events not yet told to the watchlist's channels (``notify:``), once
+    each (the ``notifications`` ledger); nothing without channels. Run right after ``detect``
+    so that an incident is pushed within the detection cycle that found it."""
+    from monitor.notify.send import run_notify
+
+    return run_notify(wl, archive)
+
+
 def digest(
     wl: Watchlist,
     archive: Archive,
@@ -184,12 +235,15 @@ def digest(
     period: date | None = None,
     send: bool = False,
     out: Path | None = None,
+    interrupted: str = "keep",
 ) -> list[DigestResult]:
     """Render the digest of ``period`` for each recipient group; with ``send``, e-mail it
-    (the ledger makes a re-run send nothing twice)."""
+    (the ledger makes a re-run send nothing twice; ``interrupted``: what to do with sends a
+    killed process left unfinished, see reports.pipeline)."""
     from reports.pipeline import run_digest
 
-    return run_digest(wl, archive, period=period, send=send, out=out)
+    options = {"interrupted": interrupted} if interrupted != "keep" else {}
+    return run_digest(wl, archive, period=period, send=send, out=out, **options)
 
 
 def digest_summary(period: date, results: list[DigestResult], *, send: bool) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,11 +18,13 @@ from monitor.core.archive import Archive
 from monitor.core.pseudonyms import pseudonym
 from monitor.core.rows import text_hash
 from monitor.core.times import iso, utcnow
+from monitor.privacy.digest_files import clean_digests, files_quoting
+from monitor.privacy.purge import purge_bytes
 
 # --------------------------------------------------------------------------- erasure
 # Why so thorough: deleting a row leaves its bytes in free pages, in the WAL and in the
-# full-text index's older segments. Erasure therefore ends with secure_delete on, an FTS
-# 'optimize' (merges segments, dropping deleted tokens), a TRUNCATE checkpoint and a VACUUM.
+# full-text index's older segments. Erasure therefore ends with secure_delete on and
+# ``purge.purge_bytes``.
 
 CHUNK = 500  # ids per IN (...) list
 
@@ -42,6 +44,9 @@ class ForgetReport:
     reposts_repointed: int = 0
     other_sources: list[str] = field(default_factory=list)  # where the name also appears
     digest_files: list[str] = field(default_factory=list)  # rendered files quoting them
+    digest_redacted: list[str] = field(default_factory=list)  # ... now redacted in place
+    digest_deleted: list[str] = field(default_factory=list)  # ... deleted (redaction unverifiable)
+    digest_failed: dict[str, str] = field(default_factory=dict)  # ... left as they were: why
     residual: dict[str, int] = field(default_factory=dict)  # table.column -> rows naming them
     purged: bool = False
 
@@ -169,18 +174,6 @@ def _scrub_alerts(conn: sqlite3.Connection, ids: set[int], *, drop_quotes_only: 
     return touched, changed
 
 
-def purge_bytes(archive: Archive, *, vacuum: bool = True) -> bool:
-    """Make deleted content unrecoverable from the files; False if a reader blocked it."""
-    conn = archive.conn
-    conn.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('optimize')")
-    conn.commit()
-    busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-    if vacuum:
-        conn.execute("VACUUM")
-        busy = busy or conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-    return busy == 0
-
-
 def forget(
     archive: Archive,
     author: str,
@@ -189,13 +182,15 @@ def forget(
     key: bytes | None = None,
     digest_dir: Path | None = None,
     dry_run: bool = False,
+    on_blocked: Callable[[], None] | None = None,
 ) -> ForgetReport:
     """Remove one person's data everywhere and report what was removed.
 
     Mentions (and with them the FTS entries, enrichments and topic matches), the sentiment
     cache rows of their texts, their quotes in alert evidence, and — for source "survey" —
     their survey responses (matched on customer_ref). Reposts by others that pointed at one of
-    their mentions as the original are re-pointed. Then the bytes are purged."""
+    their mentions as the original are re-pointed. Then the bytes are purged, and rendered
+    digests in ``digest_dir`` that quote them are redacted (or deleted, see digest_files)."""
     if not author.strip():
         raise ValueError("--author must not be empty")
     conn = archive.conn
@@ -227,8 +222,7 @@ def forget(
     report.mentions = len(ids)
     report.survey_responses = len(survey_ids)
     texts = _texts_of(conn, ids)
-    if digest_dir:
-        report.digest_files = _files_quoting(digest_dir, variants, texts)
+    report.digest_files = [str(p) for p in files_quoting(digest_dir, variants, texts)]
     if dry_run or (not ids and not survey_ids):
         return report
 
@@ -278,8 +272,11 @@ def forget(
             conn.execute(f"DELETE FROM survey_topics WHERE response_id IN ({marks})", chunk)
             conn.execute(f"DELETE FROM survey_responses WHERE id IN ({marks})", chunk)
         report.reposts_repointed = _repoint(conn, [i for i in reposts if i not in idset])
-    report.purged = purge_bytes(archive)
+    report.purged = purge_bytes(archive, on_blocked=on_blocked)
     report.residual = residual_mentions(conn, variants)
+    cleanup = clean_digests(digest_dir, variants, texts)
+    report.digest_redacted, report.digest_deleted = cleanup.redacted, cleanup.deleted
+    report.digest_failed = cleanup.failed
     return report
 
 
@@ -305,21 +302,6 @@ def _texts_of(conn: sqlite3.Connection, ids: list[int]) -> list[str]:
         ):
             texts.extend(t for t in (title, text) if t)
     return texts
-
-
-def _files_quoting(folder: Path, variants: list[str], texts: list[str]) -> list[str]:
-    """Rendered digests are files outside the archive: list those that name or quote them."""
-    if not folder.is_dir():
-        return []
-    needles = [v for v in variants if v] + [t[:60] for t in texts if len(t) >= 20]
-    hits = []
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix.lower() not in (".html", ".txt", ".eml"):
-            continue
-        body = path.read_text(encoding="utf-8", errors="replace")
-        if any(n in body for n in needles):
-            hits.append(str(path))
-    return hits
 
 
 def residual_mentions(conn: sqlite3.Connection, variants: list[str]) -> dict[str, int]:
@@ -349,7 +331,12 @@ def residual_mentions(conn: sqlite3.Connection, variants: list[str]) -> dict[str
 
 
 def apply_retention(
-    archive: Archive, days: int, *, now: datetime | None = None, dry_run: bool = False
+    archive: Archive,
+    days: int,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    on_blocked: Callable[[], None] | None = None,
 ) -> RetentionReport:
     """Remove text, title, author and url of mentions published more than ``days`` ago.
 
@@ -392,5 +379,5 @@ def apply_retention(
                 ).rowcount
     with conn:
         report.alert_quotes, _ = _scrub_alerts(conn, set(ids), drop_quotes_only=True)
-    report.purged = purge_bytes(archive, vacuum=False)
+    report.purged = purge_bytes(archive, vacuum=False, on_blocked=on_blocked)
     return report

@@ -8,16 +8,20 @@ One module per digest section; everything is re-exported here (``from reports im
 as q``).
 """
 
-from reports.queries.alerts import _ALERT_ORDER, AlertExample, AlertInfo, alerts_for_day
+from reports.queries.alerts import _ALERT_ORDER, AlertExample, AlertInfo, alerts_for_day, alerts_for_period
+from reports.queries.daily import DayFigures, daily_figures
 from reports.queries.labels import SOURCE_LABELS
 from reports.queries.mentions import (
     _MENTION_SELECT,
     MentionView,
+    ReplyStats,
     churn_reason,
     negative_mentions,
     positive_mentions,
+    reply_stats,
 )
 from reports.queries.period import BASELINE_DAYS, Headline, PeriodStats, headline, period_stats
+from reports.queries.problems import Problem, top_problems
 from reports.queries.sources import BROKEN_STATUSES, SourceInfo, source_stats
 from reports.queries.survey import SURVEY_DAYS, SurveySummary, survey_summary
 from reports.queries.topics import TopicTrend, topic_trends
@@ -33,9 +37,16 @@ __all__ = [
     "AlertInfo",
     "_ALERT_ORDER",
     "alerts_for_day",
+    "alerts_for_period",
+    "DayFigures",
+    "daily_figures",
+    "Problem",
+    "top_problems",
     "MentionView",
     "_MENTION_SELECT",
     "negative_mentions",
+    "ReplyStats",
+    "reply_stats",
     "positive_mentions",
     "churn_reason",
     "TopicTrend",

@@ -34,6 +34,14 @@ class AlertInfo:
     sources: list[str]
     languages: list[str]
     examples: list[AlertExample]
+    incident_id: int | None = None  # the incident it belongs to (monitor/detect/incidents.py)
+
+    @property
+    def severity(self) -> float:
+        """Complaints (authors where known) above the expected level: how big the problem is,
+        so a small topic with a large ratio does not outrank a large one."""
+        seen = self.authors if self.authors is not None else self.observed
+        return float(seen or 0) - float(self.expected or 0)
 
 
 def _json_list(value: str | None) -> list:
@@ -67,18 +75,40 @@ _ALERT_ORDER = "CASE status WHEN 'open' THEN 0 WHEN 'rising' THEN 1 WHEN 'peaked
 
 def alerts_for_day(conn: sqlite3.Connection, brand: str, day: date) -> list[AlertInfo]:
     """Incidents that were live on ``day``: begun by then and not resolved before it."""
-    d = day.isoformat()
+    return alerts_for_period(conn, brand, day, day)
+
+
+def _by_incident(conn: sqlite3.Connection) -> tuple[str, str, str]:
+    """(column, join, order) that put the alerts of the most severe incident first, its lead
+    first within it; nothing on an archive without incidents (older schema)."""
+    if "incident_id" not in {row[1] for row in conn.execute("PRAGMA table_info(alerts)")}:
+        return "NULL", "", ""
+    return (
+        "incident_id",
+        "LEFT JOIN incidents i ON i.id = alerts.incident_id",
+        "CASE WHEN i.status = 'resolved' THEN 1 ELSE 0 END, coalesce(i.severity, -1) DESC, "
+        "coalesce(alerts.incident_id, 0), CASE WHEN i.lead_alert_id = alerts.id THEN 0 ELSE 1 END, ",
+    )
+
+
+def alerts_for_period(conn: sqlite3.Connection, brand: str, first: date, last: date) -> list[AlertInfo]:
+    """Incidents live at some time from ``first`` to ``last``: begun by ``last`` and not
+    resolved before ``first``. "new" marks those that began within the period. Alerts of one
+    incident come together, the most severe incident first and its lead alert first."""
+    d0, d1 = first.isoformat(), last.isoformat()
+    incident, join, order = _by_incident(conn)
     rows = conn.execute(
         f"""
-        SELECT id, kind, topic, status, first_seen, window_start, window_end, observed,
-               expected, ratio, p_value, authors, sources, languages, examples, closed_at
-        FROM alerts
-        WHERE brand = ?
-          AND coalesce(first_seen, window_start, substr(opened_at, 1, 10)) <= ?
-          AND (status != 'resolved' OR coalesce(window_end, substr(closed_at, 1, 10), '') >= ?)
-        ORDER BY {_ALERT_ORDER}, coalesce(ratio, 0) DESC, id
+        SELECT alerts.id, kind, topic, alerts.status, alerts.first_seen, window_start, window_end,
+               observed, expected, ratio, p_value, alerts.authors, sources, languages, examples,
+               closed_at, {incident}
+        FROM alerts {join}
+        WHERE alerts.brand = ?
+          AND coalesce(alerts.first_seen, window_start, substr(alerts.opened_at, 1, 10)) <= ?
+          AND (alerts.status != 'resolved' OR coalesce(window_end, substr(closed_at, 1, 10), '') >= ?)
+        ORDER BY {order}{_ALERT_ORDER.replace("status", "alerts.status")}, coalesce(ratio, 0) DESC, alerts.id
         """,
-        (brand, d, d),
+        (brand, d1, d0),
     ).fetchall()
     out = []
     for r in rows:
@@ -87,13 +117,14 @@ def alerts_for_day(conn: sqlite3.Connection, brand: str, day: date) -> list[Aler
             if e.url is None and e.mention_id is not None:  # link the original all the same
                 found = conn.execute("SELECT url FROM mentions WHERE id = ?", (e.mention_id,)).fetchone()
                 e.url = found[0] if found else None
+        began = (r[4] or r[5] or "")[:10]
         out.append(
             AlertInfo(
                 id=r[0],
                 kind=r[1],
                 topic=r[2],
                 status=r[3],
-                is_new=(r[4] or r[5] or "") == d,
+                is_new=d0 <= began <= d1,
                 first_seen=r[4],
                 window_start=r[5],
                 window_end=r[6],
@@ -105,6 +136,7 @@ def alerts_for_day(conn: sqlite3.Connection, brand: str, day: date) -> list[Aler
                 sources=[str(s) for s in _json_list(r[12])],
                 languages=[str(s) for s in _json_list(r[13])],
                 examples=examples,
+                incident_id=r[16],
             )
         )
     return out

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from monitor.core.times import Window
+from monitor.core.times import Window, parse_time
 from reports.queries.labels import SOURCE_LABELS
 
 
@@ -61,19 +62,71 @@ def _mention(row: Sequence) -> MentionView:
     )
 
 
+#: A critic: classified negative, or rated 1-2 stars.
+_CRITIC = "(e.sentiment = 'negative' OR (m.rating >= 1 AND m.rating <= 2))"
+
+
+@dataclass
+class ReplyStats:
+    """How the company answers its critics, over the sources where answers are recorded."""
+
+    critics: int  # critics of the window on those sources
+    answered: int  # of them, answered by the window's end
+    median_hours: float | None  # publication to answer, over the answered ones
+    sources: list[str]  # source types that record answers
+
+    @property
+    def rate(self) -> float | None:
+        return self.answered / self.critics if self.critics else None
+
+
+def reply_stats(conn: sqlite3.Connection, brand: str, win: Window) -> ReplyStats:
+    """Reply rate and median time to reply of the window's critics. Only sources where some
+    reply was ever recorded count: the App Store feed shows none, so its critics would make
+    the rate look worse than it is."""
+    sources = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT source FROM mentions WHERE brand = ? AND replied_at IS NOT NULL ORDER BY source",
+            (brand,),
+        )
+    ]
+    if not sources:
+        return ReplyStats(0, 0, None, [])
+    marks = ",".join("?" * len(sources))
+    rows = conn.execute(
+        f"""
+        SELECT m.published_at, CASE WHEN m.replied_at < ? THEN m.replied_at END
+        FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id
+        WHERE m.brand = ? AND m.published_at >= ? AND m.published_at < ?
+          AND m.duplicate_of IS NULL AND m.source IN ({marks}) AND {_CRITIC}
+        """,
+        (win.end_iso, brand, win.start_iso, win.end_iso, *sources),
+    ).fetchall()
+    waits = [
+        max(0.0, (parse_time(replied) - parse_time(published)).total_seconds() / 3600)
+        for published, replied in rows
+        if replied
+    ]
+    median = statistics.median(waits) if waits else None
+    return ReplyStats(len(rows), len(waits), median, [SOURCE_LABELS.get(s, s) for s in sources])
+
+
 def negative_mentions(
     conn: sqlite3.Connection, brand: str, win: Window, *, limit: int = 2000
 ) -> list[MentionView]:
-    """Candidates for a reply: classified negative, or rated 1-2★, and still readable."""
+    """Candidates for a reply: classified negative, or rated 1-2★, still readable, and not
+    answered by the end of the window (so a past digest replays exactly)."""
     rows = conn.execute(
         _MENTION_SELECT
-        + """
+        + f"""
         WHERE m.brand = ? AND m.published_at >= ? AND m.published_at < ?
           AND m.duplicate_of IS NULL AND m.redacted_at IS NULL AND m.text IS NOT NULL
-          AND (e.sentiment = 'negative' OR (m.rating >= 1 AND m.rating <= 2))
+          AND {_CRITIC}
+          AND (m.replied_at IS NULL OR m.replied_at >= ?)
         ORDER BY m.published_at DESC LIMIT ?
         """,
-        (brand, win.start_iso, win.end_iso, limit),
+        (brand, win.start_iso, win.end_iso, win.end_iso, limit),
     ).fetchall()
     return [_mention(r) for r in rows]
 

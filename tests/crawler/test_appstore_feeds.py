@@ -121,8 +121,9 @@ def spider(watchlist, archive) -> AppStoreSpider:
     return AppStoreSpider(ctx=CrawlContext(watchlist, brand, brand.sources[0], archive))
 
 
-def response(url: str, body: bytes) -> TextResponse:
-    return TextResponse(url=url, body=body, encoding="utf-8")
+def response(url: str, body: bytes, request: Request | None = None) -> TextResponse:
+    """A response to ``request`` (which carries the walk paging goes on with)."""
+    return TextResponse(url=url, body=body, encoding="utf-8", request=request or Request(url))
 
 
 def test_spider_reads_the_json_feed_first(spider):
@@ -131,20 +132,21 @@ def test_spider_reads_the_json_feed_first(spider):
         first.url
         == "https://itunes.apple.com/de/rss/customerreviews/page=1/id=284815942/sortby=mostrecent/json"
     )
-    assert first.cb_kwargs == {"n": 1, "fmt": "json"}
+    assert first.cb_kwargs == {"n": 1, "fmt": "json", "country": "de"}
 
 
 def test_spider_fetches_an_undated_json_page_again_as_xml(spider):
-    json_url = spider.page_url(3, "json")
-    (retry,) = spider.parse(response(json_url, undated_json()), n=3, fmt="json")
+    page3 = spider.walk_request(spider.ctx.next_walk(), 3)
+    json_url = page3.url
+    (retry,) = spider.parse(response(json_url, undated_json(), page3), **page3.cb_kwargs)
     assert isinstance(retry, Request)
     assert retry.url == json_url.removesuffix("json") + "xml"
-    assert retry.cb_kwargs == {"n": 3, "fmt": "xml"}
+    assert retry.cb_kwargs == {"n": 3, "fmt": "xml", "country": "de"}
     counters = spider.ctx.counters
     assert counters.parse_errors == 0 and counters.items_parsed == 0  # nothing stored undated
     assert any("no dates" in note for note in counters.notes)
 
-    out = list(spider.parse(response(retry.url, read(XML_FEED)), **retry.cb_kwargs))
+    out = list(spider.parse(response(retry.url, read(XML_FEED), retry), **retry.cb_kwargs))
     items = [x for x in out if isinstance(x, MentionItem)]
     (next_page,) = [x for x in out if isinstance(x, Request)]
     assert len(items) == 50 and counters.parse_errors == 0
@@ -153,8 +155,8 @@ def test_spider_fetches_an_undated_json_page_again_as_xml(spider):
 
 
 def test_spider_keeps_reading_a_dated_json_feed(spider):
-    url = spider.page_url(1, "json")
-    out = list(spider.parse(response(url, read(JSON_FEED)), n=1, fmt="json"))
+    (first,) = spider.first_requests()
+    out = list(spider.parse(response(first.url, read(JSON_FEED), first), **first.cb_kwargs))
     assert sum(isinstance(x, MentionItem) for x in out) == 50
     (next_page,) = [x for x in out if isinstance(x, Request)]
     assert next_page.url.endswith("/page=2/id=284815942/sortby=mostrecent/json")

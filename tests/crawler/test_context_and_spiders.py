@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from crawler.context import CrawlContext, ParsedPage
 from crawler.localserver import FixtureServer, Route
 from crawler.middlewares import RetryAfterMiddleware, retry_after_seconds
+from crawler.resume import MAIN, Walk
 from crawler.settings import for_watchlist
 from monitor.core.archive import Archive
 from monitor.core.config import load_watchlist
@@ -140,18 +141,21 @@ def test_incremental_paging_stops_at_known_items(tmp_path):
     brand, source = wl.brands[0], wl.brands[0].sources[0]
     with Archive.open(wl.archive_path) as arc:
         first = CrawlContext(wl, brand, source, arc)
-        rows, _ = first.accept(ParsedPage(items=[_item(1), _item(2)], next=1), "u")
-        arc.add_mentions(rows)
-        first.save_cursor()
+        rows, _ = first.accept(ParsedPage(items=[_item(1), _item(2)]), "u", first.next_walk())
+        first.store(rows)  # stored, so the resume point moves
         again = CrawlContext(wl, brand, source, arc)
         assert not again.first_run and again.limit is None
         assert again.since == datetime(2026, 11, 20, 10, 0, 2, tzinfo=UTC)
-        _, more = again.accept(ParsedPage(items=[_item(1), _item(2)], next=1), "u")
+
+        def catch_up():  # a fresh catch-up walk down to the newest stored item
+            return Walk(MAIN, None, until=again.state.stream().newest, limit=None, catchup=True)
+
+        _, more = again.accept(ParsedPage(items=[_item(1), _item(2)], next=1), "u", catch_up())
         assert not more  # everything known: stop
-        _, more = again.accept(ParsedPage(items=[_item(3, day=21), _item(1)], next=2), "u")
+        _, more = again.accept(ParsedPage(items=[_item(3, day=21), _item(1)], next=2), "u", catch_up())
         assert more  # something new on the page: look at the next one
         # unknown but older than the newest item seen last time (e.g. an off-brand post): stop
-        _, more = again.accept(ParsedPage(items=[_item(7, day=19)], next=3), "u")
+        _, more = again.accept(ParsedPage(items=[_item(7, day=19)], next=3), "u", catch_up())
         assert not more
 
 
@@ -293,22 +297,19 @@ def test_crawler_run_rejects_unknown_source_key(tmp_path, capsys):
 
 
 def test_stale_running_rows_are_closed(tmp_path):
+    """Dead or alive is the source lock's call, not the row's age (crawler.recovery)."""
     from crawler.launch import mark_stale_runs
-    from monitor.core.times import iso, utcnow
+    from crawler.locks import SourceLock
 
     wl = _wl(tmp_path, [{"type": "hackernews"}])
     with Archive.open(wl.archive_path) as arc:
-        old = arc.start_run(
-            "crawl_runs",
-            spider="hackernews",
-            brand="Acme",
-            source_key="k",
-            started_at=iso(utcnow() - timedelta(hours=3)),
-        )
-        fresh = arc.start_run("crawl_runs", spider="hackernews", brand="Acme", source_key="k")
-        assert mark_stale_runs(arc, older_than_s=3600) == 1
-        assert arc.db["crawl_runs"].get(old)["status"] == "killed"
-        assert arc.db["crawl_runs"].get(fresh)["status"] == "running"
+        dead = arc.start_run("crawl_runs", spider="hackernews", brand="Acme", source_key="k")
+        live = arc.start_run("crawl_runs", spider="hackernews", brand="Acme", source_key="live")
+        with SourceLock(arc.path, "Acme", "live") as lock:
+            assert lock.acquire()
+            assert mark_stale_runs(arc) == 1
+        assert arc.db["crawl_runs"].get(dead)["status"] == "killed"
+        assert arc.db["crawl_runs"].get(live)["status"] == "running"
 
 
 def test_authors_are_pseudonymised_before_storing(tmp_path, monkeypatch):

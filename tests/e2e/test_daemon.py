@@ -175,7 +175,9 @@ def test_daemon_end_to_end(tmp_path: Path):
         assert rows(db, "SELECT count(*) FROM crawl_runs WHERE status='running'") == [(0,)]
         assert rows(db, "SELECT count(*) FROM job_runs WHERE status='running'") == [(0,)]
         assert rows(db, "SELECT status FROM job_runs WHERE job LIKE 'crawl:Acme/%'") == [("interrupted",)]
-        assert rows(db, "SELECT spider, status FROM crawl_runs") == [("trustpilot", "failed")]
+        # the crawl stored what it had parsed (page 1) and says it was interrupted
+        assert rows(db, "SELECT spider, status FROM crawl_runs") == [("trustpilot", "interrupted")]
+        assert rows(db, "SELECT items_new > 0 FROM crawl_runs") == [(1,)]
         assert rows(db, "SELECT count(*) FROM mentions WHERE text IS NULL OR brand IS NULL") == [(0,)]
         assert rows(db, "PRAGMA integrity_check") == [("ok",)]
         assert inbox.messages == []  # the digest waited for the crawls, and then we stopped
@@ -221,7 +223,7 @@ def test_daemon_end_to_end(tmp_path: Path):
                 proc.kill()
 
     text = log.read_text()
-    # Crawled (the interrupted Trustpilot crawl redone in full), enriched, detected, sent once.
+    # Crawled (the interrupted Trustpilot crawl went on from page 2), enriched, detected, sent once.
     (tp_ok,) = rows(db, "SELECT items_new FROM crawl_runs WHERE spider='trustpilot' AND status='ok'")
     mentions = rows(db, "SELECT count(*) FROM mentions WHERE brand='Acme'")[0][0]
     assert tp_ok[0] > 0 and mentions >= tp_ok[0]
@@ -239,7 +241,7 @@ def test_daemon_end_to_end(tmp_path: Path):
     }
     assert jobs["enrich"] == "ok" and jobs["detect"] == "ok" and jobs["digest"] == "ok", jobs
     (timeout_msg,) = rows(db, "SELECT message FROM crawl_runs WHERE status='timeout'")
-    assert f"killed after {CRAWL_TIMEOUT_S}s" in timeout_msg[0]
+    assert f"stopped at the {CRAWL_TIMEOUT_S}s limit" in timeout_msg[0]
     assert jobs[next(j for j in jobs if j.startswith("crawl:Slowpoke/"))] == "failed"
     assert len(inbox.messages) == 1 and inbox.envelopes[0][1] == ["team@example.com"]
     period = (datetime.now(ZoneInfo("Europe/Berlin")) - timedelta(seconds=5)).date() - timedelta(days=1)

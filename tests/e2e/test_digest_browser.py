@@ -21,6 +21,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from monitor.core.archive import Archive
 from reports.pipeline import run_digest
@@ -142,15 +143,24 @@ def digest_html(tmp_path):
         url="https://evil.example/review",
         author="<script>x</script>",
     )
-    (result,) = run_digest(wl, arc, period=DAY, out=tmp_path / "digest.html")
+    (result,) = run_digest(wl, arc, period=DAY, out=tmp_path / "out" / "digest.html")
     arc.close()
-    return result.html_path.read_text(encoding="utf-8")
+    return result.html_path.parent
+
+
+def publish(root: Path, digest_dir: Path) -> list[str]:
+    """Copy the digest and its chart images into the served folder; return the image names."""
+    images = sorted(p.name for p in digest_dir.glob("digest-*.png"))
+    assert len(images) == 3, images
+    for p in [digest_dir / "digest.html", *(digest_dir / n for n in images)]:
+        shutil.copy(p, root / p.name)
+    return images
 
 
 @pytest.mark.parametrize("width", [375, 1200])
 def test_digest_renders_without_external_requests(tmp_path, site, digest_html, width):
     root, base = site
-    (root / "digest.html").write_text(digest_html, encoding="utf-8")
+    images = publish(root, digest_html)
     (root / "blank.html").write_text("<!DOCTYPE html><html><body></body></html>", encoding="utf-8")
     shot = tmp_path / f"digest-{width}.png"
     netlog, _ = chromium(tmp_path, f"{base}/digest.html", width=width, extra=[f"--screenshot={shot}"])
@@ -163,6 +173,29 @@ def test_digest_renders_without_external_requests(tmp_path, site, digest_html, w
     requests = page_requests(netlog, base)
     assert requests, "the net log recorded no page requests: the check itself is broken"
     assert all(u.startswith(base + "/") for u in requests), requests
+    assert {f"{base}/{name}" for name in images} <= set(requests)  # the charts were loaded
+
+
+def test_dark_mode_keeps_the_charts_light_and_the_page_dark(tmp_path, site, digest_html):
+    """Forced dark mode: the page background turns dark, the chart images stay opaque white."""
+    root, base = site
+    publish(root, digest_html)
+    shot = tmp_path / "dark.png"
+    chromium(
+        tmp_path,
+        f"{base}/digest.html",
+        width=375,
+        extra=[f"--screenshot={shot}", "--force-dark-mode", "--blink-settings=preferredColorScheme=0"],
+    )
+    w, h, filled = png_stats(shot)
+    assert (w, h) == (375, HEIGHT) and filled > 0.3
+    dark = Image.open(shot).convert("L")
+    assert dark.getpixel((2, 2)) < 60  # the page is dark
+    white = sum(dark.histogram()[250:]) / (dark.width * dark.height)
+    assert white > 0.05, f"only {white:.1%} white pixels: the charts went dark or missing"
+    light = tmp_path / "light.png"
+    chromium(tmp_path, f"{base}/digest.html", width=375, extra=[f"--screenshot={light}"])
+    assert Image.open(light).convert("L").getpixel((2, 2)) > 200
 
 
 def test_the_request_check_catches_an_external_image(tmp_path, site):
@@ -177,7 +210,7 @@ def test_the_request_check_catches_an_external_image(tmp_path, site):
 def test_no_horizontal_scrolling_at_375_px(tmp_path, site, digest_html):
     """A same-origin frame of 375 px: its document must not be wider than the frame."""
     root, base = site
-    (root / "digest.html").write_text(digest_html, encoding="utf-8")
+    publish(root, digest_html)
     (root / "frame.html").write_text(
         '<!DOCTYPE html><html><head><title>-</title></head><body style="margin:0">'
         '<iframe id="f" src="digest.html" style="width:375px;height:1000px;border:0" '

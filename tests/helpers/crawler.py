@@ -55,6 +55,44 @@ def appstore_routes() -> dict:
     }
 
 
+#: one app in three storefronts (``countries: [de, at, ch]``), see storefront_routes
+STOREFRONT_APP = "284815942"
+
+
+def storefront_routes() -> dict:
+    """One app's reviews in three storefronts, all from real saved feeds.
+
+    de pages through the real JSON feed's reviews 0–39 (2 pages, then an empty one); at shows
+    reviews 30–49, ten of them the same Apple review ids de shows; ch answers with Apple's real
+    undated JSON (jp storefront, 2015), so the spider reads ch as XML: the real XML feed, then
+    the real empty one."""
+    feed = json.loads(_read("appstore/itunes_rss_reviews.json"))
+    entries = feed["feed"]["entry"]
+    head = {k: v for k, v in feed["feed"].items() if k != "entry"}
+
+    def page(part: list) -> Route:
+        return _json({"feed": {**head, "entry": part}} if part else {"feed": head})
+
+    path = "/{}/rss/customerreviews/page={}/id=" + STOREFRONT_APP + "/sortby=mostrecent/{}"
+    xml = "application/xml; charset=utf-8"
+    return {
+        path.format("de", 1, "json"): page(entries[:25]),
+        path.format("de", 2, "json"): page(entries[25:40]),
+        path.format("de", 3, "json"): page([]),
+        path.format("at", 1, "json"): page(entries[30:50]),
+        path.format("at", 2, "json"): page([]),
+        path.format("ch", 1, "json"): Route(
+            file=FIX / "appstore/jp_340368403_reviews_undated.json", content_type="application/json"
+        ),
+        path.format("ch", 1, "xml"): Route(
+            file=FIX / "appstore/itunes_rss_reviews_mock_data.xml", content_type=xml
+        ),
+        path.format("ch", 2, "xml"): Route(
+            file=FIX / "appstore/empty_itunes_rss_reviews.xml", content_type=xml
+        ),
+    }
+
+
 def google_play_routes() -> dict:
     raw = _read("google_play/review_relevant.batchexecute").decode()
     outer, _ = json.JSONDecoder().raw_decode(raw[4:].lstrip())

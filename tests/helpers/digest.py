@@ -96,6 +96,7 @@ def add_mention(
     reach: int | None = None,
     lang: str | None = None,
     brand: str = "Acme",
+    replied_at: datetime | None = None,
 ) -> int:
     """Insert one mention (+ enrichment + topic rows); return its id."""
     m = MentionIn(
@@ -111,6 +112,7 @@ def add_mention(
         published_at=published,
         lang=lang,
         brand=brand,
+        replied_at=replied_at,
     )
     stats = archive.add_mentions([mention_row(m, default_brand=brand)])
     assert stats.new == 1, f"mention {external_id} was not new"

@@ -195,3 +195,24 @@ def test_capitalisation_tells_german_nouns_from_other_words():
     assert "Warten" in {t.term for t in emerging_terms(as_noun, baseline, "de", min_count=3, alpha=0.05)}
     as_verb_terms = emerging_terms(as_verb, baseline, "de", min_count=3, alpha=0.05)
     assert "warten" not in {t.term.lower() for t in as_verb_terms}
+
+
+def test_inflections_compounds_and_hashtags_of_one_term_count_as_one():
+    # The rail operator's air-conditioning case: six customers, six ways of writing it.
+    baseline = [
+        f"Der Zug war wieder {w} verspätet, Anschluss verpasst." for w in ("stark", "kaum", "sehr")
+    ] * 40
+    baseline += [f"Toiletten {w} und kein WLAN im Wagen." for w in ("dreckig", "defekt")] * 30
+    recent = [
+        "Klimaanlage ausgefallen, 35 Grad im Wagen!",
+        "Im ICE nach Hamburg kapitulieren die Klimaanlagen.",
+        "Wieder keine Kühlung #klimaanlage #hitze",
+        "Die Klima-Anlage läuft seit gestern nicht mehr.",
+        "#Klimaanlage tot, niemand sagt etwas.",
+        "Der Zug war wieder verspätet.",
+        "Toiletten dreckig.",
+    ]
+    terms = emerging_terms(recent, baseline, "de", min_count=5, alpha=0.01)
+    assert [(t.term, t.recent_count, t.baseline_count) for t in terms] == [("Klimaanlage", 5, 0)]
+    # Each form alone is below the floor: only folded together are they a theme.
+    assert emerging_terms(recent[:2] + recent[5:], baseline, "de", min_count=5, alpha=0.01) == []

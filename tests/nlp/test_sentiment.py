@@ -282,9 +282,11 @@ def test_classify_command(tmp_path, monkeypatch, tiny):
     src = tmp_path / "in.jsonl"
     src.write_text("".join(_lines(30)) + "not json\n" + '{"no_text": 1}\n', encoding="utf-8")
     res = CliRunner().invoke(app, ["classify", str(src), "-o", str(tmp_path / "out.jsonl"), "--no-progress"])
-    assert res.exit_code == 1, res.output  # two bad lines reported
+    assert res.exit_code == 1, res.output  # the object without "text" is reported
+    assert "in.jsonl:32" in res.stderr and "in.jsonl:31" not in res.stderr
     rows = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
-    assert [r["id"] for r in rows] == list(range(30))
+    assert [r.get("id") for r in rows] == [*range(30), None]
+    assert rows[30]["text"] == "not json"  # a line that is not a JSON object is the text
     assert all({"label", "score", "lang"} <= set(r) for r in rows)
     assert [r["lang"] for r in rows[:2]] == ["en", "de"]
     res = CliRunner().invoke(app, ["classify", "-"], input="".join(_lines(5)))

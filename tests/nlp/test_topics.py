@@ -241,3 +241,23 @@ def test_version_follows_the_brand_list():
     assert with_brands != plain
     assert Taxonomy(SHOP_TOPICS, brands=list(reversed(SHOP_BRANDS))).version == with_brands
     assert Taxonomy(SHOP_TOPICS, brands=[]).version == plain
+
+
+def test_topic_analysis_batched_gives_the_hits_of_text_by_text():
+    """analyse_many parses a language's texts together (nlp.pipe); every hit is the one
+    analyse() finds for the text alone, in input order, across languages and skipped texts."""
+    items = [
+        ("Die Lieferung kam zu spät, aber der Kundenservice war freundlich.", "de"),
+        ("The delivery was late. The staff did not care about the price.", "en"),
+        ("", "de"),
+        ("Preisverleihung im Hotel; der Preis für das Frühstück ist zu hoch.", "de"),
+        ("La consegna è arrivata in ritardo.", "it"),
+        ("no language given", None),
+        ("Ein Satz in einer Sprache ohne Stichwörter.", "sv"),
+        ("Kein Problem mit der Zustellung. Das Essen war kalt!", "de"),
+    ] * 3
+    fresh = Taxonomy(TAXONOMY, brands=["Paketwerk"])
+    batched = fresh.analyse_many(items, batch_size=4)
+    alone = Taxonomy(TAXONOMY, brands=["Paketwerk"])
+    assert batched == [alone.analyse(text, lang) for text, lang in items]
+    assert [len(h) for h in batched[:8]] == [2, 3, 0, 2, 1, 0, 0, 2]

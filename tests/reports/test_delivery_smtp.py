@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from monitor.core.config import SmtpSettings
+from monitor.core.config_digest import SmtpSettings
 from reports.delivery import build_message, deliver
 from tests.helpers.smtp import Inbox, SmtpServer, free_port, self_signed
 
@@ -159,3 +159,52 @@ def test_permanent_refusal_is_not_retried():
         out = deliver(message(), settings(port), sleep=lambda s: pytest.fail("must not retry"))
     assert not out.ok and out.attempts == 1 and "550" in out.error
     assert inbox.messages == []
+
+
+def test_a_real_digest_arrives_with_inline_charts_list_headers_and_short_lines(tmp_path):
+    """run_digest against aiosmtpd: the message a recipient gets, part by part."""
+    import re
+    from html import unescape
+
+    from monitor.core.archive import Archive
+    from reports.pipeline import run_digest
+    from reports.text import TEXT_WIDTH
+    from tests.helpers.digest import DAY, digest_watchlist, seed_full_day
+
+    inbox = Inbox()
+    with SmtpServer(inbox) as port:
+        wl = digest_watchlist(
+            tmp_path,
+            recipients=[{"name": "Marketing DE", "emails": ["team@example.com"]}],
+            smtp={"host": "127.0.0.1", "port": port, "security": "none", "sender": "digest@brandpulse.test"},
+        )
+        with Archive.open(wl.archive_path) as arc:
+            seed_full_day(arc)
+            (result,) = run_digest(wl, arc, period=DAY, send=True)
+    assert result.recipients == {"team@example.com": "sent"}
+    (got,) = inbox.messages
+    assert got["List-Id"].strip() == "brandpulse digest marketing-de <marketing-de.digest.brandpulse.test>"
+    assert (
+        got["List-Unsubscribe"].strip()
+        == "<mailto:digest@brandpulse.test?subject=unsubscribe%20marketing-de>"
+    )
+    assert got["List-Unsubscribe-Post"] is None  # one-click needs an https URL (RFC 8058)
+    assert got["Subject"] == "Acme: Lieferung: 14 Beschwerden statt sonst etwa 2,5 · 21. Nov. 2026"
+    plain, related = got.get_payload()
+    assert plain.get_content_type() == "text/plain" and related.get_content_type() == "multipart/related"
+    html_part, *images = related.get_payload()
+    html = html_part.get_content()
+    refs = re.findall(r'<img [^>]*alt="([^"]+)" src="cid:([^"]+)"', html)
+    assert [cid for _, cid in refs] == ["b0-mentions", "b0-ratings", "b0-topics"]
+    assert [p["Content-ID"] for p in images] == [f"<{cid}>" for _, cid in refs]
+    assert all(
+        p.get_content_type() == "image/png" and p.get_content_disposition() == "inline" for p in images
+    )
+    assert all(p.get_content()[:8] == b"\x89PNG\r\n\x1a\n" for p in images)
+    alts = [unescape(alt) for alt, _ in refs]
+    assert "8 Erwähnungen, davon 62\u00a0% negativ" in alts[0] and "1★ 4" in alts[1]
+    text = plain.get_content().replace("\r\n", "\n")
+    long = [ln for ln in text.splitlines() if len(ln) > TEXT_WIDTH]
+    assert all(re.fullmatch(r"\s*(> )?<https?://\S+>", ln) for ln in long), long
+    assert "Erwähnungen je Tag. 21. Nov. 2026: 8 Erwähnungen" in text  # the chart's numbers as text
+    assert len(got.as_bytes()) < 200_000

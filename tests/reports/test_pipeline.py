@@ -68,7 +68,15 @@ def test_render_only_writes_files_and_records_them(tmp_path):
     assert de.html_path == wl.digest_dir / "digest-2026-11-21-marketing.html"
     assert en.html_path.name == "digest-2026-11-21-Support_EN.html"
     assert "Heute beantworten" in de.html_path.read_text() and "Answer today" in en.html_path.read_text()
-    assert de.text_path.read_text().startswith("brandpulse-Tagesbericht")
+    assert de.text_path.read_text().startswith("Acme – Tagesbericht")
+    # beside the HTML: its chart images (referenced by file name) and the spreadsheet
+    html = de.html_path.read_text()
+    for name in ("mentions", "ratings", "topics"):
+        png = wl.digest_dir / f"digest-2026-11-21-marketing-b0-{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f'src="{png.name}"' in html
+    assert "cid:" not in html
+    assert de.html_path.with_suffix(".csv").read_bytes().startswith(b"\xef\xbb\xbfDatum;Marke;")
     rows = ledger(arc)
     assert {k: v[0] for k, v in rows.items()} == dict.fromkeys(
         ["a@example.com", "b@example.com", "support@example.com"], "rendered"
@@ -95,9 +103,11 @@ def test_send_delivers_once_per_recipient_and_never_twice(tmp_path):
         "support@example.com",
     ]
     subjects = {m["To"]: m["Subject"] for m in inbox.messages}
-    assert subjects["support@example.com"].startswith("Acme · Nov 21, 2026")
-    assert subjects["a@example.com"].startswith("Acme · 21. Nov. 2026")
-    assert all(s == "sent" for r in again for s in r.recipients.values())
+    assert (
+        subjects["support@example.com"] == "Acme: Delivery: 14 complaints, usually about 2.5 · Nov 21, 2026"
+    )
+    assert subjects["a@example.com"] == "Acme: Lieferung: 14 Beschwerden statt sonst etwa 2,5 · 21. Nov. 2026"
+    assert all(s == "already sent" for r in again for s in r.recipients.values())
     assert first[0].html_path.read_text() == html_before  # the sent copy is kept as sent
     assert all(v[1] == 1 for v in ledger(arc).values())  # one attempt each
 
@@ -215,6 +225,11 @@ def test_a_group_partly_sent_gets_the_same_digest(tmp_path):
     body = lambda m: m.get_body(("html",)).get_content()  # noqa: E731
     assert body(a_msg) == body(b_msg)
 
+    def images(m):
+        return {p["Content-ID"]: p.get_content() for p in m.walk() if p.get_content_type() == "image/png"}
+
+    assert len(images(a_msg)) == 3 and images(a_msg) == images(b_msg)
+
 
 def test_unwritable_digest_folder_is_a_clear_error_and_nothing_is_sent(tmp_path):
     blocker = tmp_path / "blocked"
@@ -229,3 +244,26 @@ def test_unwritable_digest_folder_is_a_clear_error_and_nothing_is_sent(tmp_path)
                 run_digest(wl, arc, period=DAY, send=True)
             assert ledger(arc) == {}
     assert inbox.messages == []
+
+
+def test_weekly_and_monthly_digests_have_their_own_files_and_ledger_rows(tmp_path):
+    from reports.periods import period_of
+
+    wl, arc = make(tmp_path, free_port(), recipients=GROUPS[:1])
+    (week,) = run_digest(wl, arc, period=period_of("week", DAY))
+    (month,) = run_digest(wl, arc, period=DAY, kind="month")
+    assert week.html_path.name == "digest-2026-W47-marketing.html"
+    assert month.html_path.name == "digest-2026-11-marketing.html"
+    assert week.text_path.read_text().startswith("Acme – Wochenbericht\nZeitraum: KW 47: 16.–22. Nov. 2026")
+    periods = {r[0] for r in arc.conn.execute("SELECT period FROM digests")}
+    assert periods == {"2026-W47", "2026-11"}
+    cfg = str(wl.source_path)
+    arc.close()
+    out = tmp_path / "w.html"
+    res = runner.invoke(
+        app, ["--config", cfg, "digest", "--period", "week", "--date", "2026-11-21", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "2026-W47" in res.output and "Wochenbericht" in out.read_text()
+    bad = runner.invoke(app, ["--config", cfg, "digest", "--period", "year"])
+    assert bad.exit_code == 2 and "day, week, month" in bad.output

@@ -169,7 +169,8 @@ def test_answer_today_ranks_rating_churn_reach_and_recency(arc):
     "text,reason",
     [
         ("Ich kündige jetzt", "cancellation"),
-        ("I will cancel my order", "cancellation"),
+        ("I will cancel my subscription", "cancellation"),
+        ("I will cancel my order", None),  # an order action, not churn
         ("ab jetzt nur noch bei Zalando", "switch to Zalando"),
         ("Zalandos Preise", None),
         ("Zalando ist auch nicht besser", None),

@@ -28,19 +28,7 @@ from tests.helpers.digest import (
     seed_full_day,
 )
 
-SECTION_IDS = ["headline", "alerts", "answer", "topics", "sources", "highlights", "survey"]
-
-
-@pytest.fixture
-def wl(tmp_path):
-    return digest_watchlist(tmp_path)
-
-
-@pytest.fixture
-def arc(wl):
-    a = Archive.open(wl.archive_path)
-    yield a
-    a.close()
+SECTION_IDS = ["summary", "headline", "alerts", "answer", "topics", "sources", "highlights", "survey"]
 
 
 def rendered(wl, arc, language="de", day=DAY):
@@ -92,27 +80,78 @@ def test_sections_in_the_issue_order_in_both_languages(wl, arc):
         assert text_pos == sorted(text_pos)
 
 
+JARGON = [
+    "p &lt;",
+    "p <",
+    "p =",
+    "Pp.",
+    " pp",
+    "NPS-Bewertung",
+    "Bewertungs-NPS",
+    "Review NPS",
+    "Netto-Stimmung",
+]
+
+
 def test_german_digest_formats_dates_and_numbers_with_babel(wl, arc):
     seed_full_day(arc)
     view, r = rendered(wl, arc, "de")
-    assert r.subject == "Acme · 21. Nov. 2026: 8 Erwähnungen, 1 Warnung"
-    assert "Zeitraum: 21. Nov. 2026" in r.html
-    # one history mention a day, 8 on the day: +700 % vs the 28-day average
-    assert "+700\u00a0%" in unescape(r.html)
+    # the brand and the top problem, worded from the spike alert
+    assert r.subject == "Acme: Lieferung: 14 Beschwerden statt sonst etwa 2,5 · 21. Nov. 2026"
+    assert "<title>Acme: Lieferung: 14 Beschwerden statt sonst etwa 2,5 · 21. Nov. 2026</title>" in r.html
+    assert "Acme – Tagesbericht" in r.html and "Zeitraum: 21. Nov. 2026" in r.html
     assert "Heute beantworten" in r.html and "Lieferung" in r.html
-    assert "p &lt; 0,001" in r.html  # German decimal comma, escaped "<"
+    # p = 0.0002: about once in 5,000 days
+    assert "so viele kämen zufällig etwa einmal in 14 Jahren vor" in r.html
+    assert "Quellen: Trustpilot, App Store" in r.html  # display names, not source types
     assert "Seitenlayout geändert" in r.html
+    assert "So lesen Sie diesen Bericht" in r.html and "So lesen Sie diesen Bericht" in r.text
+    for word in JARGON:
+        assert word not in r.html and word not in r.text, word
 
 
 def test_english_digest(wl, arc):
     seed_full_day(arc)
     _, r = rendered(wl, arc, "en")
-    assert r.subject == "Acme · Nov 21, 2026: 8 mentions, 1 alert"
+    assert r.subject == "Acme: Delivery: 14 complaints, usually about 2.5 · Nov 21, 2026"
     assert "Period: Nov 21, 2026" in r.html
-    assert "+700%" in r.html
-    assert "p &lt; 0.001" in r.html
+    assert "this many would happen by chance about once in 14 years" in r.html
     assert "page layout changed" in r.html
     assert "Delivery" in r.html  # topic label in the group's language
+    for word in JARGON:
+        assert word not in r.html and word not in r.text, word
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_summary_comes_first_and_the_preheader_carries_it(wl, arc, lang):
+    seed_full_day(arc)
+    view, r = rendered(wl, arc, lang)
+    expected = {
+        "de": "Größtes Problem: Lieferung: 14 Beschwerden statt sonst etwa 2,5. "
+        "5 Kritiker warten auf eine Antwort, am längsten seit 16 Stunden. "
+        "8 Erwähnungen, 700 % mehr als am Vortag; davon 62 % negativ (am Vortag: 0 %).",
+        "en": "Top problem: Delivery: 14 complaints, usually about 2.5. "
+        "5 critics are waiting for an answer, the longest for 16 hours. "
+        "8 mentions, 700% more than the day before; 62% of them negative (the day before: 0%).",
+    }[lang]
+    assert r.preheader.replace("\u00a0", " ") == expected
+    # the hidden preheader is the body's first element, so the inbox preview shows it
+    hidden = re.search(r'<body[^>]*>\s*<div class="preheader" style="display:none;[^"]*">([^<]*)<', r.html)
+    assert hidden and unescape(hidden.group(1)).startswith(r.preheader)
+    assert r.html.index('id="summary"') < r.html.index('id="headline"')
+    assert " ".join(expected.split()) in " ".join(r.text.replace("\u00a0", " ").split())
+
+
+def test_headline_table_shows_values_not_differences(wl, arc):
+    seed_full_day(arc)
+    _, r = rendered(wl, arc, "de")
+    text = r.text.splitlines()
+    head = text.index("== Überblick ==")
+    assert text[head + 1].split() == ["Kennzahl", "21.", "Nov.", "Vortag", "Ø", "28", "Tage"]
+    # 8 today (up against a baseline of 1 a day), 1 the day before
+    assert text[head + 2].split() == ["Erwähnungen", "8", "▲", "1", "1"]
+    # 62 % negative: less than the baseline's 64 % (▼), more than the day before's 0 %
+    assert text[head + 3].split() == ["Anteil", "negativ", "62", "%", "▼", "0", "%", "64", "%"]
 
 
 def test_headline_numbers_match_the_archive(wl, arc):
@@ -124,18 +163,21 @@ def test_headline_numbers_match_the_archive(wl, arc):
     assert m["m_mentions"].current == 8
     assert m["m_negative"].current == pytest.approx(5 / 8)
     assert m["m_positive"].current == pytest.approx(3 / 8)
-    assert m["m_net"].current == pytest.approx(-25.0)
     assert m["m_rating"].current == pytest.approx((1 + 1 + 1 + 2 + 5 + 5 + 5 + 1) / 8)
-    assert m["m_nps"].current == pytest.approx(100 * (3 - 5) / 8)
-    assert m["m_mentions"].baseline == pytest.approx(1.0)
+    assert m["m_happy"].current == pytest.approx(3 / 8)  # share of 4-5★ reviews
+    assert m["m_mentions"].baseline == pytest.approx(1.0)  # per day, as the period is a day
 
 
 def test_churn_review_is_first_to_answer_and_links_to_the_original(wl, arc):
     ids = seed_full_day(arc)
     view, r = rendered(wl, arc, "de")
     answer = view.brands[0].answer
-    assert answer[0].mention.id == ids["churn"]
-    assert "churn" in answer[0].reasons and answer[0].churn_hint == "switch to Zalando"
+    # Two churn reviews lead the list: the German one and a real App Store review that says
+    # "Have stopped using Google because of how annoying it is" (1★, reach 289).
+    assert {a.mention.id for a in answer[:2]} >= {ids["churn"]}
+    churn = next(a for a in answer if a.mention.id == ids["churn"])
+    assert "churn" in churn.reasons and churn.churn_hint == "switch to Zalando"
+    assert all("churn" in a.reasons for a in answer[:2])
     assert "wechselt zu Zalando" in r.html
     assert 'href="https://de.trustpilot.com/reviews/abc123"' in r.html
     # the highlights are the three 5-star reviews, never a negative one
@@ -195,7 +237,8 @@ def test_hostile_mention_text_is_escaped_clipped_and_keeps_emoji_and_rtl(wl, arc
     assert len(long_text) > 10_000
     _, r = rendered(wl, arc, "de")
     doc = parse(r.html)
-    assert "script" not in doc.tags and "img" not in doc.tags
+    assert "script" not in doc.tags
+    assert all(v.startswith("cid:") for t, k, v in doc.attrs if k == "src")  # only our charts
     assert not [a for a in doc.attrs if a[1].startswith("on")]
     hrefs = [v for t, k, v in doc.attrs if k == "href"]
     assert all(h.startswith("https://") for h in hrefs)
@@ -213,7 +256,10 @@ def test_html_is_email_safe(wl, arc):
     seed_full_day(arc)
     _, r = rendered(wl, arc, "en")
     doc = parse(r.html)
-    assert "script" not in doc.tags and "link" not in doc.tags and "img" not in doc.tags
+    assert "script" not in doc.tags and "link" not in doc.tags
+    # the only images are the charts, carried in the message itself
+    srcs = [v for t, k, v in doc.attrs if t == "img" and k == "src"]
+    assert sorted(srcs) == sorted(f"cid:{cid}" for cid in r.images) and len(srcs) == 3
     assert '<meta name="color-scheme" content="light dark">' in r.html
     assert "prefers-color-scheme: dark" in r.html  # kept in a <style> block
     # css-inline moved the rules into style attributes (mail clients drop <style>)
@@ -325,29 +371,31 @@ def test_two_brands_each_get_their_block_and_groups_can_pick_one(tmp_path):
 
 
 def test_busy_day_stays_below_gmail_clipping(wl, arc):
-    """Gmail cuts HTML mails above 102 KB: ten topics with 28-day charts must fit."""
+    """Gmail cuts HTML mails above 102 KB: a busy day with many topics and alerts must fit."""
     from tests.helpers.digest import fixture_reviews
 
     reviews = fixture_reviews()
     n = 0
     for back in range(27, -1, -1):
-        for k in range(6):
+        for k in range(6 if back else 60):
             r = reviews[n % len(reviews)]
             add_mention(
                 arc,
                 text=f"{r['text']} ({n})",
                 title=r["title"],
                 rating=r["rating"],
-                author=r["author"],
+                author=f"{r['author']} {n}",
                 reach=r["reach"],
                 external_id=f"busy-{n}",
-                published=local_time(DAY - timedelta(days=back), 8 + k),
+                published=local_time(DAY - timedelta(days=back), 8 + k % 14, k // 14),
                 url=f"https://apps.apple.com/us/review?id={r['id']}",
                 topics={f"topic{(n + j) % 10}": None for j in range(3)},
             )
             n += 1
-    for i in range(3):
+    for i in range(8):
         add_alert(arc, topic=f"topic{i}")
-    _, r = rendered(wl, arc, "de")
-    assert r.html.count('class="chart"') == 10
+    view, r = rendered(wl, arc, "de")
+    assert len(view.brands[0].alerts) == 8 and len(view.brands[0].answer) == 8
+    assert len(view.brands[0].topics) == 8  # MAX_TOPICS, all on the one chart
+    assert r.html.count('class="chart-img"') == 3
     assert len(r.html.encode("utf-8")) < 102_000

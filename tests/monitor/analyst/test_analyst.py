@@ -251,7 +251,7 @@ def test_export_cli_csv_jsonl_parquet(seeded, watchlist_file, tmp_path):
     table = pq.read_table(tmp_path / "m.parquet")
     assert table.num_rows == 49
     assert {"text", "sentiment", "topics", "rating"} <= set(table.column_names)
-    assert set(table.column("topics").to_pylist()) == {"search", "app"}
+    assert {tuple(t) for t in table.column("topics").to_pylist()} == {("search",), ("app",)}
     res = runner.invoke(app, base + ["--match", "google", "-f", "jsonl"])
     lines = [json.loads(x) for x in res.stdout.splitlines()]
     assert lines and all("google" in (r["text"] + (r["title"] or "")).lower() for r in lines)
@@ -265,7 +265,9 @@ def test_export_cli_csv_jsonl_parquet(seeded, watchlist_file, tmp_path):
     "args, message",
     [
         (["-f", "parquet"], "give --out"),
-        (["-f", "xlsx", "--out", "x.xlsx"], "--format must be one of"),
+        (["-f", "xml", "--out", "x.xml"], "'xml' is not one of"),
+        (["-f", "xlsx"], "give --out FILE.xlsx"),
+        (["-f", "jsonl", "--excel"], "--excel shapes csv"),
         (["--since", "2026-13-01"], "not a date"),
         (["--since", "2026-11-02", "--until", "2026-11-01"], "before --since"),
         (["--brand", "Nope"], "no brand named"),
@@ -309,7 +311,7 @@ def test_survey_comments_are_tagged_with_the_watchlist_topics(watchlist, archive
 
 
 def test_a_failed_export_leaves_the_old_file_and_no_partial_one(seeded, watchlist, tmp_path, monkeypatch):
-    import monitor.analyst.query as analyst
+    import monitor.analyst.formats as analyst
 
     out = tmp_path / "mentions.jsonl"
     out.write_text("previous export\n")

@@ -149,6 +149,40 @@ def test_chain_crawl_enrich_detect_then_owed_digest(tmp_path, fast_daemon_kw):
     )
 
 
+def test_daemon_runs_detect_after_enrich(tmp_path, fast_daemon_kw, caplog):
+    """Both are owed at start (they never ran): detect must not judge the archive while enrich
+    is still writing to it, so it waits and runs right after."""
+    cfg = write_config(tmp_path / "wl.yaml", digest={"send_time": send_time_far_away()})
+    rec = Recorder(crawl_new=0)
+    stages = rec.stages()
+    enrich_spans: list[tuple[float, float]] = []
+    detect_starts: list[float] = []
+
+    def slow_enrich(wl, spec, ctx):
+        t0 = time.monotonic()
+        time.sleep(1.0)
+        enrich_spans.append((t0, time.monotonic()))
+        return JobResult("ok", "enriched", changed=0)  # no chained request: detect's own run
+
+    def detect(wl, spec, ctx):
+        detect_starts.append(time.monotonic())
+        return JobResult("ok", "0 alert changes", changed=0)
+
+    stages.update(enrich=slow_enrich, detect=detect)
+    caplog.set_level("INFO", logger="brandpulse")
+    d = Daemon(cfg, stages=stages, **fast_daemon_kw)
+    t = start(d)
+    try:
+        wait_for(lambda: detect_starts and enrich_spans, what="enrich and detect")
+        wait_for(lambda: not d.running_jobs, what="idle")
+    finally:
+        d.request_stop()
+        t.join(10)
+    assert not [d for d in detect_starts for s, e in enrich_spans if s <= d <= e]
+    assert detect_starts[0] >= enrich_spans[0][1]
+    assert events(caplog, "job.deferred")[0] == {"job": "detect", "after": "enrich"}
+
+
 def test_restart_does_not_repeat_digest_or_fresh_crawls(tmp_path, fast_daemon_kw):
     cfg = write_config(
         tmp_path / "wl.yaml",

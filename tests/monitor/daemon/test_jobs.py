@@ -12,6 +12,7 @@ import monitor.enrich.run
 import reports.pipeline
 from crawler.launch import CrawlOutcome
 from monitor.core.config import parse_watchlist
+from monitor.core.config_digest import MonthlyDigest, WeeklyDigest
 from monitor.daemon import jobs
 from monitor.daemon.jobs import JobContext, JobResult, Stopping, only_source, run_recorded
 from monitor.daemon.schedule import build_jobs
@@ -170,3 +171,34 @@ def test_run_recorded_keeps_every_outcome(archive, watchlist):
     assert [(r[0], r[1]) for r in rows] == [("detect", "ok"), ("detect", "failed"), ("detect", "interrupted")]
     assert rows[0][2].startswith("2 alert change(s) (") and "ValueError: bad baseline" in rows[1][2]
     assert all(r[3] for r in rows)
+
+
+def test_weekly_and_monthly_digest_jobs_cover_the_last_complete_period(watchlist, monkeypatch):
+    seen = []
+
+    def fake_run_digest(wl, archive, *, period=None, send=False, out=None):
+        seen.append(period)
+        return []
+
+    monkeypatch.setattr(reports.pipeline, "run_digest", fake_run_digest)
+    wl = watchlist.model_copy(
+        update={
+            "digest": watchlist.digest.model_copy(
+                update={"weekly": WeeklyDigest(weekday="mon"), "monthly": MonthlyDigest(day=1)}
+            )
+        }
+    )
+    specs = {s.id: s for s in build_jobs(wl) if s.kind == "digest"}
+    assert set(specs) == {"digest", "digest:week", "digest:month"}
+    # Monday 2026-11-23, 07:00 Berlin: last week is W47 (16-22 Nov), last month is October.
+    ctx = JobContext(fire_time=datetime(2026, 11, 23, 6, 0, tzinfo=UTC))
+    jobs.digest(wl, specs["digest:week"], ctx)
+    jobs.digest(wl, specs["digest:month"], ctx)
+    week, month = seen
+    assert (week.key, week.first, week.last) == ("2026-W47", date(2026, 11, 16), date(2026, 11, 22))
+    assert (month.key, month.first, month.last) == ("2026-10", date(2026, 10, 1), date(2026, 10, 31))
+    # sent on a Sunday or the 15th instead: still the last *complete* week and month
+    seen.clear()
+    jobs.digest(wl, specs["digest:week"], JobContext(fire_time=datetime(2026, 11, 29, 15, 0, tzinfo=UTC)))
+    jobs.digest(wl, specs["digest:month"], JobContext(fire_time=datetime(2026, 11, 15, 7, 0, tzinfo=UTC)))
+    assert [p.key for p in seen] == ["2026-W47", "2026-10"]

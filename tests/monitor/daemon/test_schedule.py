@@ -9,7 +9,7 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.core.config import parse_watchlist
+from monitor.core.config import ConfigError, parse_watchlist
 from monitor.daemon.schedule import (
     DIGEST_GRACE,
     build_jobs,
@@ -220,11 +220,71 @@ def test_enrich_and_detect_run_at_every_start():
 
 
 def test_cron_that_apscheduler_rejects_names_the_field():
-    from monitor.core.config import ConfigError
+    from monitor.core.config import Schedule
 
     wl = make_wl()
-    wl.brands[0].sources[1].schedule.cron = "61 * * * *"  # five fields, but minute 61
+    # The watchlist model refuses it too (tests/monitor/core/test_config_faults.py); build_jobs
+    # still names the field for a Schedule that skipped validation.
+    bad = Schedule.model_construct(cron="61 * * * *", every_minutes=None, jitter_seconds=0)
+    object.__setattr__(wl.brands[0].sources[1], "schedule", bad)  # five fields, but minute 61
     with pytest.raises(ConfigError) as exc:
         build_jobs(wl)
     assert exc.value.problems[0].startswith("brands[0].sources[1].schedule.cron:")
     assert "'61 * * * *'" in exc.value.problems[0]
+
+
+def test_weekly_and_monthly_digests_fire_on_mondays_and_the_first():
+    wl = make_wl(digest={"send_time": "07:00", "weekly": {"weekday": "mon"}, "monthly": {"day": 1}})
+    jobs = jobs_by_id(wl)
+    start = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    end = datetime(2026, 12, 3, 0, 0, tzinfo=UTC)
+    weekly = list(fire_times(jobs["digest:week"].trigger, start, end))
+    monthly = list(fire_times(jobs["digest:month"].trigger, start, end))
+    berlin = ZoneInfo("Europe/Berlin")
+    assert [t.astimezone(berlin).strftime("%a %d %H:%M") for t in weekly] == ["Mon 23 07:00", "Mon 30 07:00"]
+    assert [t.astimezone(berlin).strftime("%a %d %H:%M") for t in monthly] == ["Tue 01 07:00"]
+    assert jobs["digest:week"].schedule_text == "Mondays 07:00 Europe/Berlin"
+    assert jobs["digest:month"].schedule_text == "monthly on the 1st 07:00 Europe/Berlin"
+    assert "digest:week" not in jobs_by_id(make_wl())  # daily only, by default
+
+
+def test_weekly_and_monthly_digests_on_their_own_weekday_day_and_time():
+    wl = make_wl(
+        digest={
+            "send_time": "07:00",
+            "weekly": {"weekday": "Friday", "time": "16:30"},
+            "monthly": {"day": 15},
+        }
+    )
+    jobs = jobs_by_id(wl)
+    assert set(j for j in jobs if j.startswith("digest")) == {"digest", "digest:week", "digest:month"}
+    start = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+    end = datetime(2026, 12, 20, 0, 0, tzinfo=UTC)
+    berlin = ZoneInfo("Europe/Berlin")
+    local = [
+        t.astimezone(berlin).strftime("%a %d %H:%M")
+        for t in fire_times(jobs["digest:week"].trigger, start, end)
+    ]
+    assert local == ["Fri 20 16:30", "Fri 27 16:30", "Fri 04 16:30", "Fri 11 16:30", "Fri 18 16:30"]
+    monthly = [t.astimezone(berlin) for t in fire_times(jobs["digest:month"].trigger, start, end)]
+    assert [t.strftime("%m-%d %H:%M") for t in monthly] == ["12-15 07:00"], "time defaults to send_time"
+    assert jobs["digest:week"].schedule_text == "Fridays 16:30 Europe/Berlin"
+    assert jobs["digest:month"].schedule_text == "monthly on the 15th 07:00 Europe/Berlin"
+    # a changed weekly time changes the job's signature, so a reload reschedules it
+    later = make_wl(digest={"send_time": "07:00", "weekly": {"weekday": "fri", "time": "17:00"}})
+    assert jobs_by_id(later)["digest:week"].signature != jobs["digest:week"].signature
+
+
+@pytest.mark.parametrize(
+    "digest, problem",
+    [
+        ({"weekly": {"weekday": "Dienstag"}}, "digest.weekly.weekday: Input should be 'mon'"),
+        ({"weekly": {"time": 800}}, 'digest.weekly.time: Value error, write the time as a quoted "HH:MM"'),
+        ({"monthly": {"day": 31}}, "digest.monthly.day: Value error, day 31: use 1-28"),
+        ({"periods": ["day", "week"]}, "periods: the list was replaced by schedule blocks"),
+    ],
+)
+def test_digest_schedule_blocks_name_the_bad_field(digest, problem):
+    with pytest.raises(ConfigError) as exc:
+        make_wl(digest=digest)
+    assert any(p.startswith(problem) or problem in p for p in exc.value.problems), exc.value.problems

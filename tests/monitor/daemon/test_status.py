@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
 
 from monitor.cli.app import app
-from monitor.cli.status import collect_status
 from monitor.core.times import iso
 from monitor.daemon.lock import ArchiveLock
+from monitor.daemon.status import collect_status
 from monitor.pipeline.runs import crawl_job_id
 
 runner = CliRunner()
@@ -170,13 +171,30 @@ def test_status_cli_json_and_table(archive, watchlist, watchlist_file):
     assert f"Sources — {doc['sources'][0]['brand']}" in res.stdout  # one brand: named once, no column
 
     narrow = runner.invoke(app, ["--config", str(watchlist_file), "status"], env={"COLUMNS": "80"})
-    assert narrow.exit_code == 0 and max(map(len, narrow.stdout.splitlines())) <= 80
+    assert narrow.exit_code == 0
+    # Tables fit 80 columns; sentences are one line each when the output is not a terminal.
+    tables = narrow.stdout.split("Last digest")[0].splitlines()[1:]
+    assert max(map(len, tables)) <= 80 and "daemon not running" in narrow.stdout.splitlines()[0]
+    # one line per job and source, each time whole (they used to wrap over four lines)
+    enrich = [ln for ln in tables if ln.startswith("enrich ")]
+    assert len(enrich) == 1 and re.search(r"\d\d-\d\d \d\d:\d\d +failed", enrich[0])
+    assert len([ln for ln in tables if ln.startswith("appstore:")]) == 1
 
 
-def test_status_without_archive_is_a_clear_error(watchlist_file):
-    res = runner.invoke(app, ["--config", str(watchlist_file), "status"])
-    assert res.exit_code == 2
-    assert "no archive" in res.output
+def test_status_before_the_first_crawl_shows_the_configuration(watchlist_file, watchlist):
+    """A new operator's first `status`: the jobs a start would run, the sources, the digest
+    time and "nothing crawled yet" — not an error, and no archive file created by looking."""
+    res = runner.invoke(app, ["--config", str(watchlist_file), "status"], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    for text in ("daemon not running", "Jobs", "enrich", "digest", "Sources — Acme", "appstore:"):
+        assert text in res.stdout
+    assert "nothing crawled yet" in res.stdout and "brandpulse crawl" in res.stdout
+    assert "daily at 07:00 Europe/Berlin" in res.stdout
+    assert not watchlist.archive_path.exists()
+    doc = json.loads(runner.invoke(app, ["--config", str(watchlist_file), "status", "--json"]).stdout)
+    assert doc["archive"]["exists"] is False and doc["archive"]["mentions"] == 0
+    assert {j["job"] for j in doc["jobs"]} >= {"enrich", "detect", "digest"}
+    assert not watchlist.archive_path.exists()
 
 
 def test_crawls_run_by_hand_count_for_the_schedule(archive, watchlist):

@@ -403,3 +403,20 @@ def test_demo_ends_with_a_digest(tmp_path):
     assert {"spike", "theme"} <= kinds, open_alerts
     # the repeat poster's double-billing complaints never alert on their own
     assert ("spike", "billing") not in open_alerts
+    # The stuck-parcel alerts are one incident, led by delivery, with Verteilzentrum under it,
+    # and it is the most severe (issue 16).
+    with Archive.open(tmp_path / "demo" / "brandpulse.db") as archive:
+        from monitor.detect.incident_store import list_incidents
+
+        incidents = list_incidents(archive)
+        by_alert = dict(archive.conn.execute("SELECT id, incident_id FROM alerts").fetchall())
+        parcel = {
+            by_alert[i]
+            for (i,) in archive.conn.execute(
+                "SELECT id FROM alerts WHERE (kind = 'spike' AND coalesce(topic, 'delivery') IN "
+                "('delivery', 'waiting_time', 'customer_service')) OR (kind = 'theme' AND topic = 'Verteilzentrum')"
+            )
+        }
+    assert len(parcel) == 1 and incidents[0].id in parcel
+    assert incidents[0].lead["topic"] == "delivery" and "Verteilzentrum" in incidents[0].keywords
+    assert incidents[0].headline["de"].startswith("Lieferung: ")

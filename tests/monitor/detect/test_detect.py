@@ -262,7 +262,7 @@ def test_ordinary_churn_is_no_alert_but_a_surge_is_and_lists_its_leads(quiet):
     ] + [Mention(local(nxt, 13, i), f"k{5 + i}", "Abo gekündigt, reicht.", topics=()) for i in range(5)]
     not_leads = [
         Mention(local(nxt, 14), "n1", "Paketblitz hat heute auch geliefert.", sentiment="neutral", topics=()),
-        Mention(local(nxt, 15), "n2", "Ständig Werbung in der App. Nie wieder.", topics=()),
+        Mention(local(nxt, 15), "n2", "Meine Stornierung wurde ignoriert, die Ware kam trotzdem.", topics=()),
         Mention(
             local(nxt, 16),
             "n3",
@@ -376,8 +376,15 @@ def fake_keyness(term):
 
 def test_an_unconfigured_theme_is_raised_with_a_suggestion(quiet):
     wl, archive = quiet
-    text = "Der Gutschein wird an der Kasse nicht akzeptiert."
-    add(archive, burst(DAY, 7, text=text, topic="price"))
+    texts = [
+        "Der Gutschein wird an der Kasse nicht akzeptiert.",
+        "Mein Gutschein wurde an der Kasse abgelehnt, peinlich.",
+        "Gutschein ungültig an der Kasse, obwohl gerade gekauft.",
+    ]
+    mentions = burst(DAY, 7, topic="price")
+    for i, m in enumerate(mentions):
+        m.text = f"{texts[i % 3]} Filiale {i}."
+    add(archive, mentions)
     emerging = fake_keyness("Gutschein")
     changes = detect(wl, archive, DAY, emerging=emerging)
     themes = [c for c in changes if c.kind == "theme"]
@@ -425,12 +432,30 @@ def test_themes_with_the_real_keyness(quiet):
 @pytest.mark.parametrize(
     "text,reason",
     [
-        ("Ständig Werbung in der App. Nie wieder.", None),
-        ("Never again — the app keeps crashing.", None),
+        ("Ständig Werbung in der App. Nie wieder.", "leaving"),
+        ("Never again — the app keeps crashing.", "leaving"),
         ("Nie wieder Acme, ab jetzt Paketblitz.", "switch to Paketblitz"),
         ("Die Zustellung klappte wie angekündigt.", None),
         ("Wenn das nicht geklärt ist, kündige ich mein Plus-Abo.", "cancellation"),
         ("Paketblitz ist auch nicht besser.", None),
+        # order actions are not churn
+        ("Meine Stornierung wurde ignoriert und die Ware trotzdem verschickt.", None),
+        ("I had to cancel my order twice.", None),
+        ("Bestellung storniert, Geld kam nach drei Tagen zurück.", None),
+        # negated, someone else's, another sense
+        ("Ich werde sicher nicht kündigen, dafür ist der Service zu gut.", None),
+        ("Wir kommen gerne wieder.", None),
+        ("Seitdem nie wieder Probleme gehabt.", None),
+        ("The concert was cancelled last night.", None),
+        ("Plan B kündigt neue EP an", None),
+        ("Uninstalled and reinstalled, still crashes.", None),
+        ("Switching to dark mode would be nice.", None),
+        # leaving in other words
+        ("I'm cancelling my subscription, I'm done.", "cancellation"),
+        ("Going to uninstall the app.", "leaving"),
+        ("Für mich war es das letzte Mal.", "leaving"),
+        ("Ich komme sicher nicht wieder.", "leaving"),
+        ("Ich wechsle zu einem anderen Anbieter.", "leaving"),
     ],
 )
 def test_churn_cues(text, reason):
