@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 
-from monitor.enrich.run import MAX_ANALYSIS_CHARS, MAX_TOPIC_ROWS, analysis_text, capped_hits, run_enrich
+from monitor.enrich.inputs import MAX_ANALYSIS_CHARS, MAX_TOPIC_ROWS, analysis_text, capped_hits
+from monitor.enrich.run import run_enrich
 from nlp.tiny_model import tiny_test_model
 from nlp.topics import TopicHit
 
