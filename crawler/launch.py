@@ -94,7 +94,8 @@ def _config_file(wl: Watchlist, tmpdir: Path) -> Path:
     return path
 
 
-def _outcome(archive: Archive, run_id: int) -> CrawlOutcome:
+def run_outcome(archive: Archive, run_id: int) -> CrawlOutcome:
+    """The outcome of one ``crawl_runs`` row (as the launcher and the cluster report it)."""
     row = archive.db["crawl_runs"].get(run_id)
     return CrawlOutcome(
         run_id=run_id,
@@ -141,7 +142,7 @@ def crawl_one(
     if not lock.acquire():
         run_id = archive.start_run("crawl_runs", spider=source.type, source_key=source.key, brand=brand.name)
         archive.finish_run("crawl_runs", run_id, status="skipped", message=busy_message(lock), duration_s=0.0)
-        return _outcome(archive, run_id)
+        return run_outcome(archive, run_id)
     try:
         return _supervise(wl, archive, brand, source, lock, timeout_s, config_path, log_dir)
     finally:
@@ -153,7 +154,7 @@ def _supervise(wl, archive, brand, source, lock, timeout_s, config_path, log_dir
     reason = skip_reason(source)
     if reason:
         archive.finish_run("crawl_runs", run_id, status="skipped", message=reason, duration_s=0.0)
-        return _outcome(archive, run_id)
+        return run_outcome(archive, run_id)
     started = time.monotonic()
     deadline = time.time() + timeout_s
     cmd = [
@@ -206,7 +207,7 @@ def _supervise(wl, archive, brand, source, lock, timeout_s, config_path, log_dir
         else:
             status, message = "failed", f"crawler exited with status {rc}:\n{tail}".strip()
         close_dead_run(archive, run_id, status=status, message=message, duration_s=duration)
-    return _outcome(archive, run_id)
+    return run_outcome(archive, run_id)
 
 
 def run_crawl(

@@ -22,7 +22,7 @@ from collections import defaultdict, deque
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.launch import CrawlOutcome, selected_sources
+from crawler.launch import CrawlOutcome, run_outcome, selected_sources
 from crawler.locks import SourceLock
 from crawler.run import busy_message, open_run
 from monitor.cluster.client import WORKER_WAIT_S, ClusterError, connect
@@ -246,19 +246,4 @@ class _ClusterCrawl:
         self.outcomes[run.run_id] = self._outcome(run.run_id)
 
     def _outcome(self, run_id: int) -> CrawlOutcome:
-        row = self.archive.db["crawl_runs"].get(run_id)
-        return CrawlOutcome(
-            run_id=run_id,
-            brand=row["brand"],
-            source_type=row["spider"],
-            source_key=row["source_key"],
-            status=row["status"],
-            items_new=row["items_new"],
-            items_seen=row["items_seen"],
-            items_irrelevant=row["items_irrelevant"],
-            parse_errors=row["parse_errors"],
-            http_errors=row["http_errors"],
-            duration_s=row["duration_s"],
-            layout_suspect=bool(row["layout_suspect"]),
-            message=row["message"],
-        )
+        return run_outcome(self.archive, run_id)
