@@ -130,8 +130,13 @@ def test_a_worker_killed_mid_crawl_loses_and_doubles_nothing(tmp_path, cluster, 
             while time.monotonic() < deadline and not killed:
                 if remote.archive_path.exists():
                     with Archive.open(remote.archive_path, readonly=True) as arc:
-                        if arc.count("mentions"):
-                            killed.append(kill_worker(cluster, busy_with="brandpulse-crawl"))
+                        pid = (
+                            kill_worker(cluster, busy_with="brandpulse-crawl")
+                            if arc.count("mentions")
+                            else None
+                        )
+                        if pid is not None:
+                            killed.append(pid)
                 time.sleep(0.1)
 
         killer = threading.Thread(target=kill_when_rows_arrive)

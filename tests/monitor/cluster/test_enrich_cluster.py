@@ -87,8 +87,10 @@ def test_a_killed_worker_loses_and_doubles_nothing(tmp_path, cluster, model_dir,
     killed: list[int] = []
 
     def progress(done: int, total: int) -> None:
-        if not killed:  # after the first batch is written: the others are in flight
-            killed.append(kill_worker(cluster, busy_with="analyse_on_worker"))
+        if not killed:  # once a batch is written, while others are in flight on a worker
+            pid = kill_worker(cluster, busy_with="analyse_on_worker")
+            if pid is not None:
+                killed.append(pid)
 
     with Archive.open(wl.archive_path) as arc:
         stats = enrich_on_cluster(wl, arc, cluster, batch_size=32, progress=progress)
