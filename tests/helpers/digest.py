@@ -171,6 +171,22 @@ def day_reviews() -> tuple[list[dict], list[dict]]:
     return [r for r in reviews if r["rating"] <= 2][:4], [r for r in reviews if r["rating"] == 5][:3]
 
 
+def add_review(archive: Archive, r: dict, *, published: datetime, external_id: str) -> int:
+    """One real App Store review (from ``fixture_reviews``) as a mention with its topics."""
+    return add_mention(
+        archive,
+        text=r["text"],
+        title=r["title"],
+        rating=r["rating"],
+        author=r["author"],
+        reach=r["reach"],
+        published=published,
+        external_id=external_id,
+        topics=topics_of(r["text"]),
+        url=f"https://apps.apple.com/us/review?id={r['id']}",
+    )
+
+
 def seed_history(archive: Archive, day: date = DAY, per_day: int = 1) -> None:
     """28 days of baseline (``per_day`` real reviews a day) before ``day``.
 
@@ -183,18 +199,7 @@ def seed_history(archive: Archive, day: date = DAY, per_day: int = 1) -> None:
         d = day - timedelta(days=back)
         for k in range(per_day):
             r = reviews[n % len(reviews)]
-            add_mention(
-                archive,
-                text=r["text"],
-                title=r["title"],
-                rating=r["rating"],
-                author=r["author"],
-                reach=r["reach"],
-                published=local_time(d, 9 + k),
-                external_id=f"hist-{d}-{k}",
-                topics=topics_of(r["text"]),
-                url=f"https://apps.apple.com/us/review?id={r['id']}",
-            )
+            add_review(archive, r, published=local_time(d, 9 + k), external_id=f"hist-{d}-{k}")
             n += 1
 
 
@@ -203,18 +208,7 @@ def seed_day(archive: Archive, day: date = DAY) -> dict[str, int]:
     ids: dict[str, int] = {}
     negatives, positives = day_reviews()
     for i, r in enumerate(negatives + positives):
-        ids[r["id"]] = add_mention(
-            archive,
-            text=r["text"],
-            title=r["title"],
-            rating=r["rating"],
-            author=r["author"],
-            reach=r["reach"],
-            published=local_time(day, 8 + i),
-            external_id=f"day-{r['id']}",
-            topics=topics_of(r["text"]),
-            url=f"https://apps.apple.com/us/review?id={r['id']}",
-        )
+        ids[r["id"]] = add_review(archive, r, published=local_time(day, 8 + i), external_id=f"day-{r['id']}")
     ids["churn"] = add_mention(
         archive,
         text="Dritte Lieferung in Folge zu spät. Ich kündige mein Konto und bestelle ab jetzt bei Zalando.",
