@@ -22,7 +22,6 @@ Run:  .venv/bin/python -m bench.scale [--n 1200] [--batch 64] [--workers 1,2] [-
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import shutil
 import statistics
@@ -133,25 +132,14 @@ def _cpu(pids: dict) -> float:
 
 def run_cluster(template: Path, folder: Path, model: str, workers: int, batch: int) -> tuple[Run, float]:
     """A run on ``workers`` 1-thread workers, and the median round trip of an empty batch (ms)."""
-    import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    from monitor.cluster.client import WORKER_CONFIG
+    from monitor.cluster.client import local_cluster
     from monitor.cluster.enrich import analyse_on_worker, enrich_on_cluster
     from monitor.cluster.plugin import plugin_name
     from nlp.sentiment import clear_cache
 
-    with (
-        dask.config.set(WORKER_CONFIG),
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-    ):
+    with local_cluster(workers) as cluster:
         address = cluster.scheduler_address
         warm = watchlist(fresh_copy(template, folder, f"w{workers}-warm"), model, 1)
         with Archive.open(warm.archive_path) as arc:  # model, spaCy and lingua on every worker

@@ -8,6 +8,7 @@ that the base product works without the extra installed.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -141,3 +142,25 @@ def cluster_status(address: str, *, timeout_s: float = STATUS_TIMEOUT_S) -> dict
         }
     finally:
         client.close()
+
+
+@contextmanager
+def local_cluster(workers: int = 2, *, log_level: int = logging.ERROR) -> Iterator[Any]:
+    """A scheduler and ``workers`` worker processes (one thread each, the worker config above)
+    on 127.0.0.1 only: a one-machine trial of cluster mode, and what the tests and the bench
+    run against."""
+    import dask
+
+    distributed = distributed_module()
+    with (
+        dask.config.set(WORKER_CONFIG),
+        distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=log_level,
+        ) as cluster,
+    ):
+        yield cluster

@@ -10,13 +10,12 @@ import logging
 import os
 import random
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from monitor.cluster.client import local_cluster as client_local_cluster
 from monitor.core.archive import Archive
 from monitor.core.config import Watchlist, load_watchlist
 from tests.helpers.watchlists import MINIMAL_WATCHLIST
@@ -60,26 +59,9 @@ def watchlist_at(folder: Path, model: Path | str, *, address: str | None = None,
     return load_watchlist(path)
 
 
-@contextmanager
-def local_cluster(workers: int = 2) -> Iterator[Any]:
-    """A scheduler and ``workers`` worker processes (one thread each) on 127.0.0.1 only."""
-    import dask
-    from distributed import LocalCluster
-
-    from monitor.cluster.client import WORKER_CONFIG
-
-    with (
-        dask.config.set(WORKER_CONFIG),
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.CRITICAL,
-        ) as cluster,
-    ):
-        yield cluster
+def local_cluster(workers: int = 2):
+    """The one-machine cluster of ``monitor.cluster.client``, quiet (tests expect worker deaths)."""
+    return client_local_cluster(workers, log_level=logging.CRITICAL)
 
 
 def clear_result_caches(address: str) -> None:
