@@ -25,13 +25,13 @@ from pydantic import ValidationError
 from crawler import resume
 from crawler.resume import MAIN, PageFacts, Walk
 from monitor.core.archive import Archive
+from monitor.core.config_sources import REVIEW_SOURCES
 from monitor.core.rows import MentionIn, mention_row
 from monitor.core.times import parse_time
 
 log = logging.getLogger(__name__)
 
 #: Review sources: every item is about the configured product, so no name filter applies.
-REVIEW_SOURCES = frozenset({"appstore", "google_play", "trustpilot", "schemaorg"})
 #: Parse error messages kept in the run record.
 MESSAGE_SAMPLES = 5
 

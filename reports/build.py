@@ -303,7 +303,7 @@ def build_digest(
     (a recipient group's brands)."""
     period = day if isinstance(day, Period) else period_of("day", day)
     wanted = {b.casefold() for b in brands} if brands else None
-    selected = [b for b in wl.brands if wanted is None or b.name.casefold() in wanted]
+    selected = [b for b in wl.own_brands if wanted is None or b.name.casefold() in wanted]
     if wanted is not None and not selected:
         raise ValueError(f"recipient group {group!r} names no brand of the watchlist: {brands}")
     return DigestView(

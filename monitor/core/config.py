@@ -48,7 +48,14 @@ class Brand(Strict):
         description="short ambiguous names matched only with exact case, e.g. DB, O2",
     )
     competitors: list[str] = Field(
-        default_factory=list, description="named switches to these are churn signals"
+        default_factory=list,
+        description="named switches to these are churn signals; a competitor that is also a "
+        "brand entry with `competitor: true` is compared with this brand (share of voice)",
+    )
+    competitor: bool = Field(
+        False,
+        description="a competitor tracked for comparison: crawled and enriched like a brand, "
+        "but no alerts, notifications or digest section of its own",
     )
     sources: list[Source] = Field(default_factory=list)
     notify: list[NotifyChannel] = Field(
@@ -58,6 +65,15 @@ class Brand(Strict):
     @property
     def terms(self) -> list[str]:
         return [self.name, *self.aliases]
+
+    @model_validator(mode="after")
+    def _competitor_is_quiet(self) -> Brand:
+        if self.competitor and self.notify:
+            raise ValueError(
+                f"{self.name} is `competitor: true`, and competitors get no alerts: "
+                "remove its `notify` channels"
+            )
+        return self
 
 
 # --------------------------------------------------------------------------- topics
@@ -177,6 +193,21 @@ class ClusterSettings(Strict):
         return v.strip() if v else None
 
 
+class ServeSettings(Strict):
+    public_url: str | None = Field(
+        None,
+        description="where `brandpulse serve` is reachable for digest readers (behind your "
+        "reverse proxy), e.g. https://pulse.example.com; the digest then links to the dashboard",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _http(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError(f"{v!r} is not an http(s) URL; e.g. https://pulse.example.com")
+        return v.rstrip("/") if v else v
+
+
 class Watchlist(Strict):
     """The whole watchlist file."""
 
@@ -194,6 +225,7 @@ class Watchlist(Strict):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
     notify: list[NotifyChannel] = Field(
         default_factory=list, description="push channels for every brand's incidents (Apprise URLs)"
     )
@@ -219,7 +251,30 @@ class Watchlist(Strict):
         dupes = {n for n in names if names.count(n) > 1}
         if dupes:
             raise ValueError(f"brand names must be unique: {sorted(dupes)}")
+        if self.brands and not self.own_brands:
+            raise ValueError("every brand is `competitor: true`: track at least one brand of your own")
+        named = {c.casefold() for b in self.own_brands for c in b.competitors}
+        for b in self.competitor_brands:
+            if b.name.casefold() not in named:
+                raise ValueError(
+                    f"{b.name} is `competitor: true` but no brand names it: add "
+                    f"`competitors: [{b.name}]` to the brand it competes with"
+                )
         return self
+
+    @property
+    def own_brands(self) -> list[Brand]:
+        """The company's own brands: they get alerts, notifications and digest sections."""
+        return [b for b in self.brands if not b.competitor]
+
+    @property
+    def competitor_brands(self) -> list[Brand]:
+        return [b for b in self.brands if b.competitor]
+
+    def compared_with(self, brand: Brand) -> list[Brand]:
+        """The tracked competitors ``brand`` names under ``competitors:``, in watchlist order."""
+        named = {c.casefold() for c in brand.competitors}
+        return [b for b in self.competitor_brands if b.name.casefold() in named]
 
     @property
     def tz(self) -> ZoneInfo:

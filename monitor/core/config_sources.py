@@ -217,3 +217,7 @@ SOURCE_TYPES = (
     "mastodon",
     "bluesky",
 )
+
+#: Review sites list one company's reviews: what they fetch belongs to the configured brand,
+#: whatever other names the text mentions (the crawler skips the brand filter for them).
+REVIEW_SOURCES = frozenset({"appstore", "google_play", "trustpilot", "schemaorg"})

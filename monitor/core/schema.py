@@ -7,10 +7,12 @@ docs/archive.md documents every table and column; keep them in step.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 
 import sqlite_utils
+
+from monitor.core.schema_brands import v10_mention_brands
+from monitor.core.sqlscript import run_script as _run_script
 
 
 def _v1_core(db: sqlite_utils.Database) -> None:
@@ -476,26 +478,10 @@ MIGRATIONS: list[Migration] = [
     _v7_notifications,
     _v8_reply_source,
     _v9_storefront,
+    v10_mention_brands,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def _run_script(db: sqlite_utils.Database, script: str) -> None:
-    """Run a multi-statement script inside the caller's transaction.
-
-    ``executescript`` would COMMIT first and drop the migration lock; this feeds complete
-    statements (triggers with their inner semicolons included) one at a time instead."""
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            db.conn.execute(buffer)
-            buffer = ""
-    if buffer.strip() and not all(
-        ln.strip().startswith("--") or not ln.strip() for ln in buffer.splitlines()
-    ):
-        raise ValueError(f"incomplete SQL statement in migration: {buffer[:80]!r}")
 
 
 def migrate(db: sqlite_utils.Database) -> int:

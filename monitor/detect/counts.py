@@ -72,20 +72,26 @@ class Events:
         return self._groups.get((brand, name), empty.iloc[0:0])
 
 
+# One row per (mention, brand it names): a post comparing two brands counts for both
+# (mention_brands, schema_brands.py). Topic rows come once per mention; the merge with the
+# mention rows gives each brand its copy.
 _MENTION_SQL = """
-SELECT m.id, m.brand, m.source, m.author, m.url, m.title, m.text,
+SELECT m.id, mb.brand, m.source, m.author, m.url, m.title, m.text,
        coalesce(e.lang, m.lang) AS lang, m.rating, m.published_at,
        e.sentiment, e.prob_negative
-FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id
-WHERE m.published_at >= ? AND m.published_at < ? AND m.duplicate_of IS NULL
-  AND m.brand IN ({marks})
+FROM mention_brands mb
+JOIN mentions m ON m.id = mb.mention_id
+LEFT JOIN enrichments e ON e.mention_id = m.id
+WHERE mb.published_at >= ? AND mb.published_at < ? AND m.duplicate_of IS NULL
+  AND mb.brand IN ({marks})
 """
 
 _TOPIC_SQL = """
 SELECT mt.mention_id, mt.topic, mt.sentiment, mt.sentence, mt.score, mt.negated, mt.model_version
 FROM mention_topics mt JOIN mentions m ON m.id = mt.mention_id
-WHERE m.published_at >= ? AND m.published_at < ? AND m.duplicate_of IS NULL
-  AND m.brand IN ({marks})
+WHERE m.id IN (SELECT mb.mention_id FROM mention_brands mb
+               WHERE mb.published_at >= ? AND mb.published_at < ? AND mb.brand IN ({marks}))
+  AND m.duplicate_of IS NULL
 """
 
 
@@ -197,7 +203,8 @@ def _topic_membership(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
 
 
 def _hits_per_topic(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
-    t = t.merge(m[["id", "m_complaint"]].rename(columns={"id": "mention_id"}), on="mention_id", how="inner")
+    once = m[["id", "m_complaint"]].drop_duplicates("id")  # a mention of two brands: one verdict
+    t = t.merge(once.rename(columns={"id": "mention_id"}), on="mention_id", how="inner")
     negated = t["negated"].fillna(0).astype(bool)
     t = t.assign(clause_neg=t["sentiment"].eq("negative"))
     # Topics the mention complains about in so many words: its verdict belongs to them.

@@ -93,7 +93,7 @@ def run_detect(
     base_first = window.first - timedelta(days=7 * cfg.baseline_weeks)
     start = day_bounds(base_first, wl.tz)[0]
     topics = list(wl.topics)
-    brands = [b.name for b in wl.brands]
+    brands = [b.name for b in wl.own_brands]  # competitors are compared, never alerted on
     events = load_events(archive, brands, start, window.end, wl.tz, topics=topics)
     _warn_unenriched(events, window)
     at = iso(min(now, window.end))
@@ -103,7 +103,7 @@ def run_detect(
     firsts = _first_days(archive, wl)
     changes: list[AlertChange] = []
     incident_changes: list[IncidentChange] = []
-    for brand in wl.brands:
+    for brand in wl.own_brands:
         first = firsts.get(brand.name)
         history_from = max(base_first, first) if first else window.first
         baseline_days = days_between(history_from, window.first - timedelta(days=1))
@@ -132,14 +132,16 @@ def run_detect(
 def _first_days(archive: Archive, wl: Watchlist) -> dict[str, date]:
     """Each brand's first local day in the archive: days before it are unknown, not zero."""
     rows = archive.conn.execute(
-        "SELECT brand, min(published_at) FROM mentions WHERE duplicate_of IS NULL GROUP BY brand"
+        "SELECT brand, min(published_at) FROM mention_brands GROUP BY brand"
     ).fetchall()
     return {b: parse_time(t).astimezone(wl.tz).date() for b, t in rows if t}
 
 
 def _warn_unenriched(events: Events, window: Window) -> None:
     m = in_window(events.mentions, window)
-    missing = int((~m["enriched"]).sum())
+    # a review with stars and no words is never classified: nothing is missing there
+    words = (m["title"].fillna("").astype(str) + m["text"].fillna("").astype(str)).str.strip().ne("")
+    missing = int((~m["enriched"] & words).sum())
     if missing:
         log.warning(
             "%d mention(s) in the window have no sentiment yet: run `brandpulse enrich` "

@@ -128,6 +128,7 @@ class EnrichStep:
     stats: EnrichStats
     surveys_tagged: int = 0
     retention: RetentionReport | None = None
+    brand_links: int = 0
 
     def summary(self) -> str:
         s = self.stats
@@ -135,6 +136,8 @@ class EnrichStep:
             f"{s.enriched} of {s.pending} enriched, {s.failed} failed, "
             f"{s.cache_hits} from cache; model {s.model_version}"
         )
+        if self.brand_links:
+            msg += f"; {self.brand_links} mention(s) linked to a further brand they name"
         if self.surveys_tagged:
             msg += f"; {self.surveys_tagged} survey comment(s) tagged"
         if self.retention and self.retention.mentions:
@@ -166,6 +169,7 @@ def enrich(
     from monitor.enrich.run import run_enrich
     from monitor.enrich.survey_topics import tag_survey_topics
 
+    links = link_brands(wl, archive)
     options: dict[str, Any] = {"batch_size": batch_size} if batch_size else {}
     if limit is not None:
         options["limit"] = limit
@@ -176,7 +180,15 @@ def enrich(
     else:
         idle = None if model is not None else nothing_to_enrich(wl, archive)
         stats = idle or run_enrich(wl, archive, model=model, progress=progress, **options)
-    return EnrichStep(stats, tag_survey_topics(wl, archive), retention(wl, archive))
+    return EnrichStep(stats, tag_survey_topics(wl, archive), retention(wl, archive), links)
+
+
+def link_brands(wl: Watchlist, archive: Archive) -> int:
+    """Link new mentions to every further brand they name (``mention_brands``); all of them
+    when the brands changed. Cheap (no model), so each step that counts runs it first."""
+    from monitor.enrich.brand_links import link_brands as link
+
+    return link(archive, wl).linked
 
 
 def nothing_to_enrich(wl: Watchlist, archive: Archive) -> EnrichStats | None:
@@ -211,6 +223,7 @@ def detect(wl: Watchlist, archive: Archive, *, as_of: date | None = None) -> lis
     """Open, update or resolve alerts for one window (``as_of``: a local day to replay)."""
     from monitor.detect.run import run_detect
 
+    link_brands(wl, archive)
     return run_detect(wl, archive, as_of=as_of)
 
 
@@ -242,6 +255,7 @@ def digest(
     killed process left unfinished, see reports.pipeline)."""
     from reports.pipeline import run_digest
 
+    link_brands(wl, archive)
     options = {"interrupted": interrupted} if interrupted != "keep" else {}
     return run_digest(wl, archive, period=period, send=send, out=out, **options)
 

@@ -50,7 +50,8 @@ def daily_figures(
         """
         SELECT m.published_at, e.sentiment, m.rating
         FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id
-        WHERE m.brand = ? AND m.published_at >= ? AND m.published_at < ?
+        WHERE m.id IN (SELECT mention_id FROM mention_brands
+                       WHERE brand = ? AND published_at >= ? AND published_at < ?)
           AND m.duplicate_of IS NULL
         """,
         (brand, win.start_iso, win.end_iso),

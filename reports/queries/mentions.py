@@ -98,7 +98,8 @@ def reply_stats(conn: sqlite3.Connection, brand: str, win: Window) -> ReplyStats
         f"""
         SELECT m.published_at, CASE WHEN m.replied_at < ? THEN m.replied_at END
         FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id
-        WHERE m.brand = ? AND m.published_at >= ? AND m.published_at < ?
+        WHERE m.id IN (SELECT mention_id FROM mention_brands
+                       WHERE brand = ? AND published_at >= ? AND published_at < ?)
           AND m.duplicate_of IS NULL AND m.source IN ({marks}) AND {_CRITIC}
         """,
         (win.end_iso, brand, win.start_iso, win.end_iso, *sources),
@@ -120,7 +121,8 @@ def negative_mentions(
     rows = conn.execute(
         _MENTION_SELECT
         + f"""
-        WHERE m.brand = ? AND m.published_at >= ? AND m.published_at < ?
+        WHERE m.id IN (SELECT mention_id FROM mention_brands
+                       WHERE brand = ? AND published_at >= ? AND published_at < ?)
           AND m.duplicate_of IS NULL AND m.redacted_at IS NULL AND m.text IS NOT NULL
           AND {_CRITIC}
           AND (m.replied_at IS NULL OR m.replied_at >= ?)
@@ -138,7 +140,8 @@ def positive_mentions(
     rows = conn.execute(
         _MENTION_SELECT
         + """
-        WHERE m.brand = ? AND m.published_at >= ? AND m.published_at < ?
+        WHERE m.id IN (SELECT mention_id FROM mention_brands
+                       WHERE brand = ? AND published_at >= ? AND published_at < ?)
           AND m.duplicate_of IS NULL AND m.redacted_at IS NULL AND m.text IS NOT NULL
           AND e.sentiment = 'positive' AND (m.rating IS NULL OR m.rating >= 4)
         ORDER BY e.prob_positive DESC, m.published_at DESC LIMIT ?

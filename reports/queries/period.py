@@ -70,7 +70,8 @@ def period_stats(conn: sqlite3.Connection, brand: str, win: Window) -> PeriodSta
                count(CASE WHEN m.rating >= 4 THEN 1 END),
                count(CASE WHEN m.rating >= 1 AND m.rating < 4 THEN 1 END)
         FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id
-        WHERE m.brand = ? AND m.published_at >= ? AND m.published_at < ?
+        WHERE m.id IN (SELECT mention_id FROM mention_brands
+                       WHERE brand = ? AND published_at >= ? AND published_at < ?)
           AND m.duplicate_of IS NULL
         """,
         (brand, win.start_iso, win.end_iso),
