@@ -118,18 +118,20 @@ def _trustpilot_route(pages: list[Path]):
 def build_routes(wl: Watchlist, manifest: dict, snapshots: Path = SNAPSHOTS) -> dict[str, Any]:
     """The FixtureServer route table: each configured source's requests → snapshot files."""
     r = manifest["routes"]
+    rival = r.get("competitor", {})
     routes: dict[str, Any] = {}
     for brand in wl.brands:
         for s in brand.sources:
             if s.type == "appstore":
-                for n, rel in enumerate(r["appstore"]["pages"], 1):
+                for n, rel in enumerate(rival.get("appstore", {}).get(s.app_id) or r["appstore"]["pages"], 1):
                     path = f"/{s.country}/rss/customerreviews/page={n}/id={s.app_id}/sortby=mostrecent/json"
                     routes[path] = Route(file=snapshots / rel, content_type="application/json; charset=utf-8")
             elif s.type == "google_play":
                 files = {tok: snapshots / rel for tok, rel in r["google_play"]["by_token"].items()}
                 routes["/_/PlayStoreUi/data/batchexecute"] = _play_route(files)
             elif s.type == "trustpilot":
-                pages = [snapshots / rel for rel in r["trustpilot"]["pages"]]
+                own = rival.get("trustpilot", {}).get(s.domain) or r["trustpilot"]["pages"]
+                pages = [snapshots / rel for rel in own]
                 routes[f"/review/{s.domain}"] = _trustpilot_route(pages)
             elif s.type == "feed":
                 path = urlsplit(s.url).path

@@ -529,11 +529,20 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+#: Trustpilot's names for the star counts, one to five.
+STAR_WORDS = ("one", "two", "three", "four", "five")
+
+
+def crawled_at_time() -> datetime:
+    """When the snapshots were "crawled": the morning after the demo day."""
+    return datetime.combine(END + timedelta(days=1), time(6, 30), TZ)
+
+
 def write_snapshots(mentions: list[Mention], out: Path, rng: random.Random) -> dict:
     """Write every source's files under ``out`` and return the manifest."""
     if out.exists():
         shutil.rmtree(out)
-    crawled_at = datetime.combine(END + timedelta(days=1), time(6, 30), TZ)
+    crawled_at = crawled_at_time()
     newest_first = sorted(mentions, key=lambda m: m.published, reverse=True)
     by_source = {
         s: [m for m in newest_first if m.source == s]
@@ -588,7 +597,7 @@ def write_snapshots(mentions: list[Mention], out: Path, rng: random.Random) -> d
     tp = by_source["trustpilot"]
     tp_pages = _chunks(tp, TP_PAGE)
     stars = Counter(m.rating for m in tp)
-    business = _trustpilot_business(len(tp), stars)
+    business = trustpilot_business(len(tp), stars, domain=TP_DOMAIN, name="Paketwerk")
     stats = {
         "hasMultipleLanguages": True,
         "reviewLanguages": [
@@ -598,14 +607,7 @@ def write_snapshots(mentions: list[Mention], out: Path, rng: random.Random) -> d
                 ("en", sum(m.lang == "en" for m in tp), "Englisch"),
             )
         ],
-        "ratings": {
-            "total": len(tp),
-            "one": stars[1],
-            "two": stars[2],
-            "three": stars[3],
-            "four": stars[4],
-            "five": stars[5],
-        },
+        "ratings": {"total": len(tp), **{w: stars[i] for i, w in enumerate(STAR_WORDS, 1)}},
     }
     routes["trustpilot"] = {
         "pages": [
@@ -653,6 +655,9 @@ def write_snapshots(mentions: list[Mention], out: Path, rng: random.Random) -> d
         },
     ]
 
+    from tools.demo_data import competitor  # it builds on this module's pieces
+
+    routes["competitor"] = competitor.write(out)
     manifest = {
         "generator": "tools/demo_data/generate.py",
         "seed": SEED,
@@ -667,16 +672,16 @@ def write_snapshots(mentions: list[Mention], out: Path, rng: random.Random) -> d
     return manifest
 
 
-def _trustpilot_business(total: int, stars: Counter) -> dict:
+def trustpilot_business(total: int, stars: Counter, *, domain: str, name: str) -> dict:
     mean = sum(k * v for k, v in stars.items()) / max(1, total)
     return {
-        "id": hashlib.sha1(TP_DOMAIN.encode()).hexdigest()[:24],
-        "displayName": "Paketwerk",
-        "identifyingName": TP_DOMAIN,
+        "id": hashlib.sha1(domain.encode()).hexdigest()[:24],
+        "displayName": name,
+        "identifyingName": domain,
         "numberOfReviews": total,
         "trustScore": round(mean, 1),
-        "websiteUrl": f"https://www.{TP_DOMAIN}",
-        "websiteTitle": TP_DOMAIN,
+        "websiteUrl": f"https://www.{domain}",
+        "websiteTitle": domain,
         "profileImageUrl": "",
         "stars": round(mean * 2) / 2,
         "categories": [

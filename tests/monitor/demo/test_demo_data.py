@@ -326,6 +326,31 @@ def test_demo_watchlist_is_valid_and_offline_by_default(demo_watchlist):
     assert apps["trustpilot"].domain == generate.TP_DOMAIN
 
 
+def test_the_competitor_has_its_own_sources_and_a_different_story(demo_watchlist, manifest):
+    from tools.demo_data import competitor
+
+    rival = demo_watchlist.brand(competitor.NAME)
+    assert rival.competitor and demo_watchlist.compared_with(demo_watchlist.brands[0]) == [rival]
+    src = {s.type: s for s in rival.sources}
+    assert src["appstore"].app_id == competitor.APP_ID and src["trustpilot"].domain == competitor.TP_DOMAIN
+    routes = manifest["routes"]["competitor"]
+    reviews = [
+        it
+        for rel in routes["appstore"][competitor.APP_ID]
+        for it in parse_appstore((SNAPSHOTS / rel).read_bytes(), country="de", app_id=competitor.APP_ID).items
+    ] + [
+        it
+        for rel in routes["trustpilot"][competitor.TP_DOMAIN]
+        for it in parse_trustpilot((SNAPSHOTS / rel).read_bytes(), domain=competitor.TP_DOMAIN).items
+    ]
+    assert len(reviews) == sum(routes["counts"]["by_source"].values()) > 150
+    text = " ".join(f"{it.get('title') or ''} {it['text']}" for it in reviews)
+    assert "Warenblitz" in text and "Paketwerk" not in text
+    assert not HUB.search(text), "the Kassel incident is Paketwerk's alone"
+    mean = sum(it["rating"] for it in reviews) / len(reviews)
+    assert mean > 3.0
+
+
 def test_prepare_directory_points_sources_at_the_server(tmp_path):
     path = prepare_directory(tmp_path / "demo", "http://127.0.0.1:4321")
     wl = load_watchlist(path)
@@ -371,9 +396,11 @@ def test_real_spiders_crawl_the_snapshots(tmp_path, manifest, on_brand):
         server.routes.update(build_routes(wl, manifest))
         outcomes = run_crawl(wl)
         again = run_crawl(wl)
-    assert [o.status for o in outcomes] == ["ok"] * 5, [o.message for o in outcomes]
+    assert [o.status for o in outcomes] == ["ok"] * 7, [o.message for o in outcomes]
     assert sum(o.parse_errors + o.http_errors for o in outcomes) == 0
-    assert sum(o.items_new for o in outcomes) == len(on_brand)
+    rival = sum(manifest["routes"]["competitor"]["counts"]["by_source"].values())
+    assert sum(o.items_new for o in outcomes if o.brand == "Paketwerk") == len(on_brand)
+    assert sum(o.items_new for o in outcomes if o.brand == "Warenblitz") == rival
     assert sum(o.items_irrelevant for o in outcomes) == len(texts.OFF_BRAND_FORUM_POSTS)
     assert sum(o.items_new for o in again) == 0, "the second run is incremental"
     with Archive.open(wl.archive_path) as archive:
