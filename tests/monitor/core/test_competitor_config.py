@@ -1,0 +1,71 @@
+"""Competitors as tracked brands and ``serve.public_url`` in the watchlist (issue 18)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from monitor.core.config import ConfigError, parse_watchlist
+from tests.helpers import paths
+
+
+def _wl(*brands, **extra):
+    return parse_watchlist({"brands": list(brands), **extra})
+
+
+def test_a_competitor_named_by_a_brand_is_compared_with_it():
+    wl = _wl(
+        {"name": "Acme", "competitors": ["Paketblitz", "KaufNest"]},
+        {"name": "Beta"},
+        {
+            "name": "Paketblitz",
+            "competitor": True,
+            "sources": [{"type": "trustpilot", "domain": "pb.example"}],
+        },
+    )
+    assert [b.name for b in wl.own_brands] == ["Acme", "Beta"]
+    assert [b.name for b in wl.compared_with(wl.brand("Acme"))] == ["Paketblitz"]  # KaufNest: churn cue only
+    assert wl.compared_with(wl.brand("Beta")) == []
+
+
+@pytest.mark.parametrize(
+    ("brands", "message"),
+    [
+        (
+            [{"name": "Acme"}, {"name": "Paketblitz", "competitor": True}],
+            r"Paketblitz is `competitor: true` but no brand names it: add `competitors: \[Paketblitz\]`",
+        ),
+        ([{"name": "Paketblitz", "competitor": True}], "track at least one brand of your own"),
+        (
+            [
+                {"name": "Acme", "competitors": ["Paketblitz"]},
+                {
+                    "name": "Paketblitz",
+                    "competitor": True,
+                    "notify": [{"name": "x", "url": "json://127.0.0.1:9/"}],
+                },
+            ],
+            "competitors get no alerts: remove its `notify` channels",
+        ),
+    ],
+)
+def test_a_competitor_that_cannot_work_is_an_error_naming_the_fix(brands, message):
+    with pytest.raises(ConfigError, match=message):
+        _wl(*brands)
+
+
+def test_public_url_must_be_http_and_loses_its_trailing_slash():
+    assert _wl({"name": "Acme"}, serve={"public_url": "https://pulse.example.com/"}).serve.public_url == (
+        "https://pulse.example.com"
+    )
+    with pytest.raises(ConfigError, match=r"serve.public_url: .*not an http\(s\) URL"):
+        _wl({"name": "Acme"}, serve={"public_url": "pulse.example.com"})
+
+
+def test_the_readme_watchlist_example_is_valid():
+    text = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "brands:" in b)
+    wl = parse_watchlist(yaml.safe_load(block.replace("…", "x")))
+    assert [b.name for b in wl.competitor_brands] == ["Paketblitz"]
