@@ -173,8 +173,8 @@ def _mention_where(flt: ExportFilter) -> tuple[str, str, list[Any]]:
     if hi:
         where.append("m.published_at < ?")
         params.append(hi)
-    if flt.brand:
-        where.append("m.brand = ?")
+    if flt.brand:  # every mention that names the brand, comparison posts included
+        where.append("m.id IN (SELECT mention_id FROM mention_brands WHERE brand = ?)")
         params.append(flt.brand)
     return join, ("\nWHERE " + " AND ".join(where)) if where else "", params
 

@@ -102,7 +102,10 @@ def v10_mention_brands(db: sqlite_utils.Database) -> None:
             via           TEXT NOT NULL,   -- source: its source fetched it | text: names the brand
             PRIMARY KEY (mention_id, brand)
         ) WITHOUT ROWID;
-        CREATE INDEX idx_mention_brands_brand_day ON mention_brands (brand, published_at);
+        -- A brand's period (detection, the digest) and a brand's UTC days (the views).
+        CREATE INDEX idx_mention_brands_brand_time ON mention_brands (brand, published_at);
+        CREATE INDEX idx_mention_brands_brand_day
+            ON mention_brands (brand, substr(published_at, 1, 10));
 
         INSERT INTO mention_brands (mention_id, brand, published_at, via)
         SELECT id, brand, published_at, 'source' FROM mentions;

@@ -146,7 +146,7 @@ def test_a_brand_day_window_is_an_index_range(seeded, view):
             " AND day BETWEEN '2026-10-25' AND '2026-11-21'"
         )
     )
-    assert "idx_mentions_brand_day" in plan, plan
+    assert "idx_mention_brands_brand_day" in plan, plan
 
 
 # --------------------------------------------------------------------------- query
