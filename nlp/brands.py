@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from nlp.brand_query import Leaf, Node, Or, QueryParser
 from nlp.brand_text import BrandQueryError, Pattern, PreparedText, make_pattern, nfkc, tokenize
 
-__all__ = ["BrandMatcher", "BrandQueryError", "compile_brand", "tokenize"]
+__all__ = ["BrandMatcher", "BrandQueryError", "PreparedText", "compile_brand", "tokenize"]
 
 
 # --------------------------------------------------------------------------- public API
@@ -45,8 +45,9 @@ class BrandMatcher:
     _include: Node = field(repr=False)
     _exclude: list[Pattern] = field(repr=False, default_factory=list)
 
-    def matches(self, text: str) -> bool:
-        prepared = PreparedText.of(text)
+    def matches(self, text: str | PreparedText) -> bool:
+        """``text`` may be prepared once (:meth:`PreparedText.of`) to test it against many brands."""
+        prepared = text if isinstance(text, PreparedText) else PreparedText.of(text)
         if any(p.spans(prepared) for p in self._exclude):
             return False
         return self._include.evaluate(prepared)

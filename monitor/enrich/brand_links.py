@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from monitor.core.config_sources import REVIEW_SOURCES
 from monitor.core.times import iso, utcnow
-from nlp.brands import BrandMatcher, compile_brand
+from nlp.brands import BrandMatcher, PreparedText, compile_brand
 
 if TYPE_CHECKING:
     from monitor.core.archive import Archive
@@ -94,8 +94,9 @@ def link_brands(archive: Archive, wl: Watchlist) -> LinkStats:
                 (mid, name, published, "text")
                 for mid, own, published, source, body in batch
                 if source not in REVIEW_SOURCES and body.strip()
+                for prepared in (PreparedText.of(body),)  # tokenised once for every brand
                 for name, matcher in matchers
-                if name != own and matcher.matches(body)
+                if name != own and matcher.matches(prepared)
             ]
             archive.conn.executemany(
                 "INSERT OR IGNORE INTO mention_brands (mention_id, brand, published_at, via) "
