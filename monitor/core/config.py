@@ -271,6 +271,12 @@ class Watchlist(Strict):
     def competitor_brands(self) -> list[Brand]:
         return [b for b in self.brands if b.competitor]
 
+    def rival_names(self, brand: Brand) -> list[str]:
+        """What customers may call ``brand``'s competitors: its ``competitors:`` and the aliases
+        of those tracked as brands ("Warenblitz Prime"), for churn cues."""
+        names = [*brand.competitors, *(a for c in self.compared_with(brand) for a in c.aliases)]
+        return list(dict.fromkeys(names))
+
     def compared_with(self, brand: Brand) -> list[Brand]:
         """The tracked competitors ``brand`` names under ``competitors:``, in watchlist order."""
         named = {c.casefold() for c in brand.competitors}

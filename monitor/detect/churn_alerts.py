@@ -40,7 +40,7 @@ def churn_leads(events: Events, wl: Watchlist, brand: Brand) -> pd.DataFrame:
     A mention classified positive or rated 4-5★ is no lead, whatever its words: "Die
     Kündigung ging mit zwei Klicks, vorbildlich" praises the cancellation process."""
     custom = CHURN_TOPIC in wl.topics
-    matcher = ChurnMatcher(brand.competitors, builtin=not custom)
+    matcher = ChurnMatcher(wl.rival_names(brand), builtin=not custom)
     m = events.mentions
     mine = m[m["brand"] == brand.name]
     topic_ids: set[int] = set()

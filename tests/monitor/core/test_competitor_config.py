@@ -69,3 +69,17 @@ def test_the_readme_watchlist_example_is_valid():
     block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "brands:" in b)
     wl = parse_watchlist(yaml.safe_load(block.replace("…", "x")))
     assert [b.name for b in wl.competitor_brands] == ["Paketblitz"]
+
+
+def test_a_tracked_competitors_aliases_are_churn_cues():
+    from monitor.detect.churn import ChurnMatcher
+
+    wl = _wl(
+        {"name": "Acme", "competitors": ["Warenblitz", "KaufNest"]},
+        {"name": "Warenblitz", "competitor": True, "aliases": ["Blitzkauf"]},
+    )
+    names = wl.rival_names(wl.brand("Acme"))
+    assert names == ["Warenblitz", "KaufNest", "Blitzkauf"]
+    text = "Ich wechsle jetzt zu Blitzkauf, Acme ist zu langsam"
+    assert ChurnMatcher(["Warenblitz", "KaufNest"]).reason(text) != ChurnMatcher(names).reason(text)
+    assert "Blitzkauf" in ChurnMatcher(names).reason(text)
