@@ -44,8 +44,6 @@ class ParsedPage:
     errors: list[str] = field(default_factory=list)
     next: Any = None
     notes: list[str] = field(default_factory=list)
-    #: reviews that carry a rating but no text: not errors, not (yet) stored mentions
-    rating_only: int = 0
 
 
 @dataclass
@@ -59,7 +57,8 @@ class RunCounters:
     pages_ok: int = 0
     responses: int = 0  # 2xx responses, readable or not
     duplicates: int = 0
-    items_rating_only: int = 0  # star ratings without text (not stored yet)
+    #: of the rows stored (new or seen), the reviews with stars and no text
+    items_rating_only: int = 0
     messages: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     #: caps that ended paging and why the run stopped: always written in full
@@ -198,7 +197,6 @@ class CrawlContext:
         c.pages_ok += 1
         c.responses += 1
         c.notes.extend(page.notes)
-        c.items_rating_only += page.rating_only
         for err in page.errors:
             self.parse_error(url, err)
         rows, facts = self._rows(page, url, walk, token)
@@ -243,6 +241,7 @@ class CrawlContext:
                 continue
             taken += not self.is_known(row)  # what counts against the backfill limit
             self.emitted += 1
+            self.counters.items_rating_only += row["text"] is None
             rows.append(row)
         return rows, PageFacts(token, page.next, newest, newer, parsed == 0 and failed > 0, taken, cut)
 

@@ -7,7 +7,8 @@ robots.txt applies. Each configured URL is fetched once per run (no paging).
 
 Real pages are messy, so one flaw costs only what it touches: a broken JSON-LD block is one
 parse error while the page's other blocks still count; a review without a readable date is
-stored with the crawl time (and noted); a rating without text is counted, not an error.
+stored with the crawl time (and noted); a rating without text is a mention without text (its
+stars count in the star figures), not an error.
 """
 
 from __future__ import annotations
@@ -113,23 +114,36 @@ def _stars(rating: Any) -> float | None:
     return rating_1_to_5(rating.get("ratingValue"), rating.get("bestRating"), rating.get("worstRating"))
 
 
-def anonymous_review_id(page_url: str, author: str | None, date: Any, text: str) -> str:
+def anonymous_review_id(
+    page_url: str,
+    author: str | None,
+    date: Any,
+    text: str,
+    *,
+    rating: float | None = None,
+    title: str | None = None,
+) -> str:
     """The id of a review that has no ``@id`` of its own: a short sha256 of the page URL
-    (without fragment), author, date as written, and text.
+    (without fragment), author, date as written, and text — for a rating-only review (no
+    text) also its stars and title.
 
     The page URL is part of it because the archive's fallback id hashes normalised text, and
     that normalisation drops URLs: identical anonymous reviews ("Top!", no name) on two product
     pages would otherwise collide and one of them be lost. The date is hashed as the site wrote
-    it, so an undated review keeps its id although it is stored with each crawl's time."""
+    it, so an undated review keeps its id although it is stored with each crawl's time. Stars
+    and title only join when there is no text: two unnamed star ratings of one day differ in
+    nothing else, and the ids of reviews with text stay what they were."""
     parts = [urldefrag(page_url).url, author or "", "" if date is None else str(date), text]
+    if not text:
+        parts += [title or "", "" if rating is None else repr(rating)]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
 
 
 def review_fields(node: dict, page_url: str) -> dict:
     """One schema.org Review node -> item fields.
 
-    ``text`` is "" for a rating-only review and ``published_at`` None when no date could be
-    read (the caller decides what to do with both); KeyError when the node has neither text
+    ``text`` is "" for a rating-only review (stored without text) and ``published_at`` None
+    when no date could be read (the caller decides); KeyError when the node has neither text
     nor a rating, i.e. is no review at all."""
     stars = _stars(node.get("reviewRating"))
     body = node.get("reviewBody") or node.get("description") or node.get("text")
@@ -140,11 +154,14 @@ def review_fields(node: dict, page_url: str) -> dict:
     date = node.get("datePublished") or node.get("dateCreated")
     own_id = node.get("@id")
     has_own_id = isinstance(own_id, str) and not own_id.startswith("_:")
+    title = _name(node.get("name")) if isinstance(node.get("name"), (str, list)) else None
+    if not has_own_id:
+        own_id = anonymous_review_id(page_url, author, date, text, rating=stars, title=title)
     return {
-        "external_id": own_id if has_own_id else anonymous_review_id(page_url, author, date, text),
+        "external_id": own_id,
         "url": node.get("url") or page_url,
         "author": author,
-        "title": _name(node.get("name")) if isinstance(node.get("name"), (str, list)) else None,
+        "title": title,
         "text": text,
         "lang": node.get("inLanguage") if isinstance(node.get("inLanguage"), str) else None,
         "rating": stars,
@@ -215,9 +232,6 @@ def parse_schemaorg(data: bytes | str, *, url: str, now: datetime | None = None)
         if key in seen:  # the same review marked up twice (JSON-LD and microdata)
             continue
         seen.add(key)
-        if not fields["text"]:
-            page.rating_only += 1
-            continue
         fields["lang"] = fields["lang"] or page_lang
         if fields["published_at"] is None:
             fields["published_at"] = crawl_time

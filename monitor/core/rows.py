@@ -12,7 +12,8 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from monitor.core.times import iso, parse_time, utcnow
 
@@ -52,6 +53,16 @@ def content_hash(text: str | None, title: str | None = None) -> str:
     return hashlib.sha1(norm.encode("utf-8")).hexdigest()
 
 
+def rating_only_hash(source: str, external_id: str) -> str:
+    """The content hash of a review with stars and no text: one of its own.
+
+    Why not :func:`content_hash`: every such review has the same (empty) content, so the
+    archive would mark each one a repost of the first and leave its stars out of every
+    figure. Its key is its identity, so it is never anyone's duplicate. A normalised text
+    never holds the separator, so this cannot equal the hash of any text."""
+    return hashlib.sha1(f"rating-only\x1f{source}\x1f{external_id}".encode()).hexdigest()
+
+
 def text_hash(text: str) -> str:
     """Exact hash of a text that was classified (for the sentiment cache)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -74,7 +85,10 @@ class MentionIn(BaseModel):
 
     _no_nul = model_validator(mode="before")(_without_nul)
 
-    text: str = Field(..., min_length=1)
+    # ``rating`` comes before ``text``: whether a mention may lack text depends on it.
+    rating: float | None = Field(None, ge=0, le=5)
+    #: None only for a rating-only review (stars, no text): see ``_text_or_stars``
+    text: str | None = Field(None, validate_default=True)
     id: str | None = Field(None, alias="external_id")
     source: str = "import"
     source_key: str | None = None
@@ -82,7 +96,6 @@ class MentionIn(BaseModel):
     author: str | None = None
     title: str | None = None
     lang: str | None = None
-    rating: float | None = Field(None, ge=0, le=5)
     reach: int | None = None
     published_at: datetime | None = None
     brand: str | None = None
@@ -96,6 +109,21 @@ class MentionIn(BaseModel):
         if v is None or (isinstance(v, str) and not v.strip()):
             return None
         return str(v) if isinstance(v, (int, float)) else v
+
+    @field_validator("text")
+    @classmethod
+    def _text_or_stars(cls, v: str | None, info: ValidationInfo) -> str | None:
+        """Text is required, except from a review that gives 1-5 stars and says nothing
+        more: its stars count in the star average and the review NPS like any other."""
+        if v:
+            return v
+        rating = info.data.get("rating")
+        if rating is not None and rating >= 1:
+            return None
+        raise PydanticCustomError(
+            "text_required",
+            "missing or empty: a mention needs text (only a review with a 1-5 star rating may have none)",
+        )
 
     @field_validator("rating", "reach", mode="before")
     @classmethod
@@ -113,7 +141,12 @@ class MentionIn(BaseModel):
 def mention_row(m: MentionIn, *, default_brand: str, fetched_at: datetime | None = None) -> dict:
     """The archive row for a validated mention."""
     fetched = fetched_at or utcnow()
-    ext = m.id or content_hash(m.text, f"{m.url or ''} {m.author or ''} {m.published_at or ''}")
+    if m.text is None:  # rating-only: its id and hash must tell such reviews apart
+        ext = m.id or _rating_only_id(m)
+        chash = rating_only_hash(m.source, ext)
+    else:
+        ext = m.id or content_hash(m.text, f"{m.url or ''} {m.author or ''} {m.published_at or ''}")
+        chash = content_hash(m.text, m.title)
     return {
         "source": m.source,
         "source_key": m.source_key,
@@ -128,11 +161,25 @@ def mention_row(m: MentionIn, *, default_brand: str, fetched_at: datetime | None
         "published_at": iso(m.published_at or fetched),
         "fetched_at": iso(fetched),
         "brand": m.brand or default_brand,
-        "content_hash": content_hash(m.text, m.title),
+        "content_hash": chash,
         "raw_ref": m.raw_ref,
         "replied_at": iso(m.replied_at) if m.replied_at else None,
         "storefront": m.storefront.lower() if m.storefront else None,
     }
+
+
+def _rating_only_id(m: MentionIn) -> str:
+    """The id of an imported rating-only review without one: a hash of what it has as
+    written (url, author, date, title, stars). Not :func:`content_hash`, whose normalisation
+    drops the URL and would leave two such reviews of one author and day the same id."""
+    parts = [
+        m.url or "",
+        m.author or "",
+        iso(m.published_at) if m.published_at else "",
+        m.title or "",
+        repr(m.rating),
+    ]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 class SurveyIn(BaseModel):

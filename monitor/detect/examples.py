@@ -119,7 +119,8 @@ def pick_examples(
     authors: set[str] = set()
     quotes: set[str] = set()
     sources: set[str] = set()
-    remaining = [r for _, r in ranked.iterrows()]
+    # a star rating without words (or a redacted text) counts, but has nothing to quote
+    remaining = [r for _, r in ranked.iterrows() if quote_of(r)]
     while remaining and len(chosen) < limit:
         remaining = [
             r for r in remaining if r["author_key"] not in authors and quote_of(r).casefold() not in quotes

@@ -98,7 +98,10 @@ def load_configured_model(wl: Watchlist):
 
 
 def pending_ids(archive: Archive, model_version: str, taxonomy_version: str) -> list[int]:
-    """Mentions with text that were never enriched, or enriched by another model/taxonomy."""
+    """Mentions with text that were never enriched, or enriched by another model/taxonomy.
+
+    A mention without words (a rating-only review: stars, no title, no text) is never
+    pending: it gets no ``enrichments`` row, so it is neither classified nor retried."""
     rows = archive.conn.execute(
         """
         SELECT m.id FROM mentions m
@@ -221,6 +224,8 @@ def _analyse_rows(
     ready = []
     for row in rows:
         _, title, text, given_lang, _ = row
+        if not mention_text(title, text):
+            continue  # no words (rating-only): the model would invent a verdict for nothing
         try:
             full = analysis_text(mention_text(title, text))
             lang, confidence = detect_language(full, wl.languages, given=given_lang)

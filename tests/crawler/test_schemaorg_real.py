@@ -30,7 +30,7 @@ def parse(name: str, url: str = "https://shop.example.de/p/1", **kw):
 
 def test_real_recipe_page_reviews():
     page = parse("allrecipes_recipe_reviews.html", RECIPE_URL)
-    assert len(page.items) == 9 and page.errors == [] and page.rating_only == 0
+    assert len(page.items) == 9 and page.errors == [] and all(i["text"] for i in page.items)
     assert page.notes == [f"{RECIPE_URL}: aggregate rating 4.804166666666666 from 480 ratings"]
     first = page.items[0]
     assert first["author"] == "G8RTCHR" and first["rating"] == 5.0 and first["lang"] == "en"
@@ -133,11 +133,14 @@ def test_undated_reviews_are_stored_with_the_crawl_time_and_noted():
     assert [i["external_id"] for i in later.items] == [i["external_id"] for i in page.items]
 
 
-def test_rating_only_reviews_are_counted_not_errors():
+def test_rating_only_reviews_are_items_not_errors():
     page = parse("rating_only.html")
-    assert page.rating_only == 2 and page.errors == []
-    (item,) = page.items
-    assert item["text"] == "Top!" and item["author"] is None and item["rating"] == 5.0
+    assert page.errors == []
+    assert [(i["author"], i["text"], i["rating"]) for i in page.items] == [
+        ("Tom", "", 5.0),
+        ("Sina", "", 2.0),
+        (None, "Top!", 5.0),
+    ]
 
 
 # ------------------------------------------------------------------ through the crawl context
@@ -153,9 +156,9 @@ def test_identical_anonymous_reviews_on_two_pages_are_both_archived(ctx, archive
     url_a, url_b = "https://shop.example.de/p/a", "https://shop.example.de/p/b"
     rows_a, _ = ctx.accept(parse("rating_only.html", url_a), url_a)
     rows_b, _ = ctx.accept(parse("rating_only.html", url_b), url_b)
-    assert rows_a[0]["text"] == rows_b[0]["text"] == "Top!"
-    assert rows_a[0]["external_id"] != rows_b[0]["external_id"]
-    assert archive.add_mentions(rows_a + rows_b).new == 2
+    assert rows_a[-1]["text"] == rows_b[-1]["text"] == "Top!"
+    assert rows_a[-1]["external_id"] != rows_b[-1]["external_id"]
+    assert archive.add_mentions(rows_a + rows_b).new == 6  # with the two star-only reviews of each
 
 
 def test_rating_only_reviews_reach_the_run_record(ctx):

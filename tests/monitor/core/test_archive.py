@@ -93,7 +93,8 @@ def test_import_good_and_bad_rows_then_reimport(tmp_path, watchlist_file):
         {"id": "a2", "text": "Hotline nie erreichbar", "author": "kim", "lang": "de"},
         {"id": "a3", "text": "Great app", "source": "appstore", "rating": "4"},
     ]
-    body = "\n".join(json.dumps(x) for x in lines) + '\n{"id": "a4", "rating": 3}\n'
+    # no text and no stars: an error (with stars it would be a rating-only review)
+    body = "\n".join(json.dumps(x) for x in lines) + '\n{"id": "a4", "author": "jo"}\n'
     f.write_text(body)
     res = runner.invoke(app, ["--config", str(watchlist_file), "import", str(f)])
     assert res.exit_code == 1
