@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from monitor.core.config import Brand, Watchlist
 from monitor.core.times import parse_time
 from reports import queries as q
+from reports.links import Links
 from reports.periods import Period, period_of
 from reports.triage import Ranked, answer_today, highlights
 
@@ -172,6 +173,8 @@ class BrandSection:
     sources: list[q.SourceInfo]
     highlights: list[Ranked]
     survey: q.SurveySummary | None
+    comparison: q.Comparison | None = None  # None: the brand tracks no competitor
+    dashboard_url: str | None = None  # the brand's period on the dashboard (serve.public_url)
 
     @property
     def broken_sources(self) -> list[q.SourceInfo]:
@@ -189,6 +192,7 @@ class DigestView:
     timezone: str
     brands: list[BrandSection]
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    links: Links = field(default_factory=Links)
 
     @property
     def day(self) -> date:
@@ -244,12 +248,35 @@ def _hours(published_at: str, end: datetime) -> float:
     return max(0.0, (end - parse_time(published_at)).total_seconds() / 3600.0)
 
 
+def brand_comparison(
+    conn: sqlite3.Connection, wl: Watchlist, brand: Brand, period: Period
+) -> q.Comparison | None:
+    """The brand against the competitors it tracks (``competitor: true`` entries it names);
+    a day gets the figures only, a week or a month also the topics and the switching-to list."""
+    compared = wl.compared_with(brand)
+    if not compared:
+        return None
+    return q.comparison(
+        conn,
+        brand.name,
+        [c.name for c in compared],
+        period.window(wl.tz),
+        period.previous().window(wl.tz),
+        full=period.kind != "day",
+        topics=list(wl.topics),
+        competitors=wl.rival_names(brand),
+        aliases={a.casefold(): c.name for c in compared for a in c.aliases},
+        churn_topic="churn" in wl.topics,
+    )
+
+
 def brand_section(
     conn: sqlite3.Connection, wl: Watchlist, brand: Brand, period: Period, language: str
 ) -> BrandSection:
     tz = wl.tz
     window = period.window(tz)
     previous = period.previous()
+    tracked = [c.name for c in wl.compared_with(brand)]
     baseline, _ = period.baseline()
     head = q.Headline(
         current=q.period_stats(conn, brand.name, window),
@@ -261,6 +288,7 @@ def brand_section(
     labels = {t: topic_label(wl, t, language) for t in wl.topics}
     alerts = q.alerts_for_period(conn, brand.name, period.first, period.last)
     critics = q.negative_mentions(conn, brand.name, window)
+    linked = q.linked_competitors(conn, [m.id for m in critics], tracked)
     daily = q.daily_figures(conn, brand.name, baseline.first, period.last, tz)
     rows = topic_rows(trends, period.days, labels, first_data_day(daily, period.days))
     drawn = charts(daily, period.days, trends, rows)
@@ -275,8 +303,9 @@ def brand_section(
         answer=answer_today(
             critics,
             now=window.end,
-            competitors=brand.competitors,
+            competitors=wl.rival_names(brand),  # as detection's churn alerts
             churn_topic="churn" in wl.topics,
+            linked=linked,
             limit=wl.digest.answer_today,
         ),
         waiting=len(critics),
@@ -287,6 +316,8 @@ def brand_section(
         sources=_sources(conn, brand, period, tz),
         highlights=highlights(q.positive_mentions(conn, brand.name, window), limit=wl.digest.highlights),
         survey=q.survey_summary(conn, brand.name, period.last, _taxonomy(wl)),
+        comparison=brand_comparison(conn, wl, brand, period),
+        dashboard_url=Links.of(wl).dashboard(brand.name, period.first, period.last),
     )
 
 
@@ -312,4 +343,5 @@ def build_digest(
         group=group,
         timezone=wl.timezone,
         brands=[brand_section(conn, wl, b, period, language) for b in selected],
+        links=Links.of(wl),
     )

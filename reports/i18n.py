@@ -120,6 +120,34 @@ STRINGS: dict[str, dict[str, str]] = {
         "survey_prev": "vorher {nps}",
         "survey_topics": "Themen der Kritiker:",
         "survey_no_topics": "Die Kritiker nennen keine bekannten Themen.",
+        # the competitor comparison (tracked competitors, issue 18)
+        "sec_compare": "Wettbewerb",
+        "cmp_us": "{brand} (wir)",
+        "cmp_line": "{brand}: Share of Voice {share} (wir {our_share}) · negativ {negative} "
+        "(wir {our_negative})",
+        "cmp_line_stars": " · Ø {stars} (wir {our_stars})",
+        "cmp_brand": "Marke",
+        "cmp_share": "Share of Voice",
+        "cmp_prev_html": "Klein darunter: {prev}.",
+        "cmp_prev_text": "In Klammern: {prev}.",
+        "cmp_topics": "Anteil Beschwerden je Thema",
+        "cmp_of": "{complaints} von {mentions}",
+        "cmp_worse_title": "Hier stehen wir schlechter da",
+        "cmp_worse": "{topic}: {ours} Beschwerden bei uns ({our_n}), {theirs} bei {competitor} ({their_n})",
+        "cmp_no_worse": "Bei keinem Thema deutlich mehr Beschwerden als bei der Konkurrenz.",
+        "cmp_worse_note": "Deutlich: so viel mehr, dass Zufall es kaum erklärt, bei mindestens "
+        "{n} Beschwerden.",
+        "cmp_switch_title": "Wechseln zur Konkurrenz",
+        "cmp_switch": "wechselt zu {name}",
+        "cmp_names": "nennt {name}",
+        "cmp_no_switch": "Kein Kritiker nennt einen Wettbewerber.",
+        "cmp_switch_more": "… und {n} weitere.",
+        "dashboard": "Im Dashboard öffnen",
+        "dashboard_short": "Dashboard",
+        "incident_mentions": "Erwähnungen im Dashboard",
+        "sum_compare": "Share of Voice gegenüber {names}: {share} ({prev}: {prev_share}).",
+        "sum_compare_worse": "Share of Voice gegenüber {names}: {share} ({prev}: {prev_share}); "
+        "mehr Beschwerden als die Konkurrenz bei {topics}.",
         # charts: titles drawn into the images, and alt texts that carry their numbers
         "chart_mentions": "Erwähnungen je Tag (rot: negativ)",
         "chart_usual": "sonst Ø {n} am Tag",
@@ -248,6 +276,33 @@ STRINGS: dict[str, dict[str, str]] = {
         "survey_prev": "before {nps}",
         "survey_topics": "Topics detractors name:",
         "survey_no_topics": "Detractors name no known topics.",
+        "sec_compare": "Competitors",
+        "cmp_us": "{brand} (us)",
+        "cmp_line": "{brand}: share of voice {share} (us {our_share}) · negative {negative} "
+        "(us {our_negative})",
+        "cmp_line_stars": " · avg {stars} (us {our_stars})",
+        "cmp_brand": "Brand",
+        "cmp_share": "Share of voice",
+        "cmp_prev_html": "Small, below: {prev}.",
+        "cmp_prev_text": "In brackets: {prev}.",
+        "cmp_topics": "Share of complaints per topic",
+        "cmp_of": "{complaints} of {mentions}",
+        "cmp_worse_title": "Where we do worse",
+        "cmp_worse": "{topic}: {ours} complaints for us ({our_n}), {theirs} for {competitor} ({their_n})",
+        "cmp_no_worse": "No topic with clearly more complaints than the competitors.",
+        "cmp_worse_note": "Clearly: so many more that chance hardly explains it, with at least "
+        "{n} complaints.",
+        "cmp_switch_title": "Switching to competitors",
+        "cmp_switch": "switching to {name}",
+        "cmp_names": "names {name}",
+        "cmp_no_switch": "No critic names a competitor.",
+        "cmp_switch_more": "… and {n} more.",
+        "dashboard": "Open in dashboard",
+        "dashboard_short": "Dashboard",
+        "incident_mentions": "Mentions in dashboard",
+        "sum_compare": "Share of voice against {names}: {share} ({prev}: {prev_share}).",
+        "sum_compare_worse": "Share of voice against {names}: {share} ({prev}: {prev_share}); "
+        "more complaints than the competitors about {topics}.",
         "chart_mentions": "Mentions per day (red: negative)",
         "chart_usual": "usually {n} a day",
         "chart_ratings": "Avg stars per day",
@@ -341,6 +396,10 @@ class Formatter:
             return "±" + self.num(0, digits) + unit
         sign = "+" if rounded > 0 else "−"
         return sign + self.num(abs(rounded), digits) + unit
+
+    def stars(self, value: float | None) -> str:
+        """An average rating: "4,2 ★"; "–" where nothing was rated."""
+        return "–" if value is None else self.num(value, 1) + "\u00a0★"
 
     def percent_unit(self) -> str:
         return "\u00a0%" if self.language == "de" else "%"

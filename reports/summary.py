@@ -70,16 +70,35 @@ def _waiting(b: BrandSection, f: Formatter) -> str:
     return f.t("sum_waiting_longest", critics=critics, age=f.age(b.longest_wait_h)) + "."
 
 
+def _comparison(b: BrandSection, v: DigestView, f: Formatter, topic_name: Callable[[str | None], str]) -> str:
+    """Our share of voice against the tracked competitors, and the topics where we do worse."""
+    c = b.comparison
+    values = {
+        "names": ", ".join(o.brand for o in c.competitors),
+        "share": f.pct(c.ours.share),
+        "prev": f.t("prev_" + v.period.kind),
+        "prev_share": f.pct(c.ours.previous_share),
+    }
+    topics = list(dict.fromkeys(topic_name(x.topic) for x in c.worse))
+    if topics:
+        return f.t("sum_compare_worse", topics=", ".join(topics), **values)
+    return f.t("sum_compare", **values)
+
+
 def summary_sentences(
     b: BrandSection, v: DigestView, f: Formatter, topic_name: Callable[[str | None], str]
 ) -> list[str]:
-    """Problems, critics waiting, trend: the reader's first 15 seconds."""
+    """Problems, critics waiting, trend (and against the competitors, where the brand tracks
+    some): the reader's first 15 seconds."""
     problems = [problem_phrase(p, f, topic_name) for p in b.problems[:SUMMARY_PROBLEMS]]
     if not problems:
         first = f.t("sum_no_problem")
     else:
         first = f.t("sum_problem" if len(problems) == 1 else "sum_problems", problems="; ".join(problems))
-    return [first, _waiting(b, f), _trend(b, v, f)]
+    out = [first, _waiting(b, f), _trend(b, v, f)]
+    if b.comparison is not None:
+        out.append(_comparison(b, v, f, topic_name))
+    return out
 
 
 def subject_line(v: DigestView, f: Formatter, topic_name: Callable[[str | None], str]) -> str:

@@ -9,12 +9,12 @@ listed (and a reader can disagree with the weights, which are documented in docs
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from monitor.core.times import parse_time
-from reports.queries import MentionView, churn_reason
+from reports.queries import MentionView, churn_hint
 
 WEIGHTS = {"severity": 0.40, "churn": 0.30, "reach": 0.15, "recency": 0.15}
 REACH_TOP = 1000  # a mention with this many likes/votes gets the full reach factor
@@ -26,7 +26,7 @@ class Ranked:
     mention: MentionView
     score: float
     reasons: list[str] = field(default_factory=list)  # codes: rating, churn, reach, recent
-    churn_hint: str | None = None  # "cancellation" or "switch to <competitor>"
+    churn_hint: str | None = None  # "cancellation", "switch to <competitor>" or "names <competitor>"
     waited_h: float | None = None  # hours since it was published, at the digest's "now"
 
 
@@ -56,18 +56,20 @@ def answer_today(
     now: datetime,
     competitors: Sequence[str] = (),
     churn_topic: bool = False,
+    linked: Mapping[int, Sequence[str]] | None = None,
     limit: int = 8,
 ) -> list[Ranked]:
     """The ``limit`` negative mentions most worth a reply, highest score first.
 
     ``now`` is the end of the digest period, so a re-rendered old digest ranks the same.
     Churn is judged exactly as detection judges its churn leads (``churn_reason``); with
-    ``churn_topic`` the watchlist's own ``churn`` topic replaces the built-in cues."""
+    ``churn_topic`` the watchlist's own ``churn`` topic replaces the built-in cues. ``linked``
+    (mention id -> tracked competitors it names) adds the competitor comparison's switching
+    leads (``churn_hint``, the one definition both lists use)."""
     ranked = []
     for m in candidates:
-        text = f"{m.title or ''} {m.text}"
         severity = _severity(m)
-        hint = churn_reason(text, competitors, custom_topic=churn_topic, topic_match="churn" in m.topics)
+        hint = churn_hint(m, competitors, churn_topic=churn_topic, linked=(linked or {}).get(m.id, ()))
         reach = _log_scaled(m.reach, REACH_TOP)
         age = _age_hours(m.published_at, now)
         recency = 0.5 ** (age / RECENCY_HALF_LIFE_H)

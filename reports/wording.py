@@ -95,6 +95,8 @@ class Wording:
                 hint = r.churn_hint or ""
                 if hint.startswith("switch to "):
                     words.append(f.t("why_switch", name=hint.removeprefix("switch to ")))
+                elif hint.startswith("names "):  # a tracked competitor, no switch cue
+                    words.append(f.t("cmp_names", name=hint.removeprefix("names ")))
                 else:
                     words.append(f.t("why_cancel"))
             elif code == "reach":

@@ -9,6 +9,21 @@ as q``).
 """
 
 from reports.queries.alerts import _ALERT_ORDER, AlertExample, AlertInfo, alerts_for_day, alerts_for_period
+from reports.queries.compare import (
+    BrandFigures,
+    Comparison,
+    SwitchLead,
+    TopicComparison,
+    TopicShare,
+    WorseTopic,
+    churn_hint,
+    comparison,
+    linked_competitors,
+    share_of_voice,
+    switching_to,
+    topic_comparison,
+    worse_topics,
+)
 from reports.queries.daily import DayFigures, daily_figures
 from reports.queries.labels import SOURCE_LABELS
 from reports.queries.mentions import (
@@ -57,4 +72,17 @@ __all__ = [
     "SURVEY_DAYS",
     "SurveySummary",
     "survey_summary",
+    "BrandFigures",
+    "Comparison",
+    "SwitchLead",
+    "TopicComparison",
+    "TopicShare",
+    "WorseTopic",
+    "churn_hint",
+    "comparison",
+    "linked_competitors",
+    "share_of_voice",
+    "switching_to",
+    "topic_comparison",
+    "worse_topics",
 ]

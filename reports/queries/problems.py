@@ -5,7 +5,7 @@ headline (de/en) and a severity (``incidents`` table, monitor/detect/incidents.p
 archive has incidents live in the period, their headlines and severity are used as they
 are; an archive without that table (older schema) or without live incidents (detection has
 not grouped yet) falls back to the period's alerts, ranked by how far the complaints exceed
-the expected level and worded by the digest itself. Only these columns are read: ``brand``,
+the expected level and worded by the digest itself. Only these columns are read: ``id``, ``brand``,
 ``status``, ``headline_de`` / ``headline_en``, ``severity``, ``first_seen``, ``last_seen``.
 """
 
@@ -28,6 +28,11 @@ class Problem:
     headline: str | None = None  # an incident's headline, in the digest's language
     alert: AlertInfo | None = None
     origin: str = "alert"  # "incident" or "alert"
+    incident_id: int | None = None  # the incident (its own, or its alert's), for links
+
+    def __post_init__(self) -> None:
+        if self.incident_id is None and self.alert is not None:
+            self.incident_id = self.alert.incident_id
 
 
 def incident_problems(
@@ -41,13 +46,13 @@ def incident_problems(
     headline = "headline_de" if language == "de" else "headline_en"
     rows = conn.execute(
         f"""
-        SELECT {headline}, severity FROM incidents
+        SELECT {headline}, severity, id FROM incidents
         WHERE brand = ? AND first_seen <= ? AND (status != 'resolved' OR last_seen >= ?)
         ORDER BY severity DESC, id
         """,
         (brand, last.isoformat(), first.isoformat()),
     ).fetchall()
-    return [Problem(float(sev or 0), text, None, "incident") for text, sev in rows if text]
+    return [Problem(float(sev or 0), text, None, "incident", iid) for text, sev, iid in rows if text]
 
 
 def alert_problems(alerts: list[AlertInfo]) -> list[Problem]:
