@@ -213,7 +213,6 @@ def parse_schemaorg(data: bytes | str, *, url: str, now: datetime | None = None)
     sel = Selector(text=html)
     page = ParsedPage()
     nodes = _jsonld_nodes(sel, page) + _markup_nodes(html, url, page)
-    page_lang = (sel.xpath("/html/@lang").get() or "")[:2].lower() or None
     crawl_time = iso(now or utcnow())
     seen: set[tuple] = set()
     undated = 0
@@ -232,7 +231,8 @@ def parse_schemaorg(data: bytes | str, *, url: str, now: datetime | None = None)
         if key in seen:  # the same review marked up twice (JSON-LD and microdata)
             continue
         seen.add(key)
-        fields["lang"] = fields["lang"] or page_lang
+        # No fallback to <html lang>: that is the shop's interface language, and a shop's
+        # Spanish storefront shows English reviews; enrichment detects what is not stated.
         if fields["published_at"] is None:
             fields["published_at"] = crawl_time
             undated += 1
