@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import re
 import shutil
 import signal
@@ -21,9 +22,15 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from monitor.analyst.dashboard import SLUG, Charts, clock_for, dashboard
 from monitor.analyst.guard import PLUGIN, allowed_hosts
 from monitor.core.config import Watchlist
+
+log = logging.getLogger(__name__)
+#: The plugin that draws the dashboard (``/-/dashboards/brandpulse``).
+DASHBOARDS = "datasette-dashboards"
 
 
 class DatasetteMissing(RuntimeError):
@@ -55,6 +62,17 @@ TABLES = {
     "v_review_nps_monthly": "Review NPS per month, brand and source: 4-5 stars promote, 1-3 stars detract.",
     "v_survey_nps_monthly": "Survey NPS per month and brand (9-10 promote, 0-6 detract) and "
     "the topics detractors name.",
+    "mention_brands": "Every brand a mention belongs to: the brand whose source fetched it "
+    "(via = source) and each brand its text names (via = text). Count a brand's mentions "
+    "through this table, not mentions.brand: a post comparing two brands counts for both.",
+    "brands": "The watchlist's brands as the archive last saw them: competitor = 1 marks a "
+    "competitor tracked for comparison; compared_with lists the competitors a brand faces.",
+    "v_share_of_voice": "Per UTC day and brand: the brand's share of all tracked brands' "
+    "mentions that day, with its negative share and star average (reposts excluded).",
+    "incidents": "The alerts of one problem grouped into one incident: headline, lead alert, "
+    "severity, status (open, acknowledged, resolved). incident_mentions lists its mentions.",
+    "incident_events": "What happened to an incident (opened, escalated, resolved, "
+    "acknowledged), once per incident, event and local day.",
 }
 HIDDEN = ("fts_batch",)
 
@@ -102,6 +120,14 @@ CANNED = {
         "sql": "SELECT * FROM v_survey_nps_monthly WHERE (:brand = '' OR brand = :brand)"
         " ORDER BY month, brand",
     },
+    "share_of_voice": {
+        "title": "Share of voice: a brand and the competitors it is compared with (empty: all)",
+        "sql": "SELECT * FROM v_share_of_voice WHERE (:brand = '' OR brand = :brand"
+        " OR brand IN (SELECT j.value FROM brands b, json_each(b.compared_with) j WHERE b.name = :brand)"
+        " OR brand IN (SELECT b.name FROM brands b, json_each(b.compared_with) j WHERE j.value = :brand))"
+        " AND day BETWEEN coalesce(nullif(:since, ''), '0000')"
+        " AND coalesce(nullif(:until, ''), '9999') ORDER BY day, brand",
+    },
     "search": {
         "title": 'Full-text search (prefix: liefer*, phrase: "zu spät")',
         "sql": "SELECT m.id, m.brand, m.source, m.published_at, e.sentiment, m.rating,"
@@ -126,7 +152,8 @@ def database_name(path: Path) -> str:
 
 
 def metadata(wl: Watchlist) -> dict[str, Any]:
-    """Datasette metadata: descriptions, licences of sources, FTS settings, canned queries."""
+    """Datasette metadata: descriptions, licences of sources, FTS settings, canned queries and
+    the brandpulse dashboard (monitor/analyst/dashboard.py)."""
     path = wl.archive_path
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
@@ -134,8 +161,23 @@ def metadata(wl: Watchlist) -> dict[str, Any]:
             conn.execute("SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'view')").fetchall()
         )
         sources = [r[0] for r in conn.execute("SELECT DISTINCT source FROM mentions ORDER BY 1")]
+        oldest, newest = conn.execute("SELECT min(published_at), max(published_at) FROM mentions").fetchone()
     finally:
         conn.close()
+    db = database_name(path)
+    charts = Charts(clock_for(wl.tz, oldest, newest), db, lang=wl.digest.language)
+    queries = {
+        **CANNED,
+        "incident_mentions": {
+            "title": "The mentions behind an incident (incident = incidents.id)",
+            "description": "Complaints of the incident's brand in its local days that match one of "
+            "its alerts (topic spike: the topic's complaints; brand total: negative mentions; "
+            "theme: complaints containing the term; rating drop: 1-2 stars), and every mention "
+            "its alerts quote. Newest first.",
+            "sql": charts.incident_mentions(),
+            "hide_sql": True,
+        },
+    }
     tables: dict[str, Any] = {}
     for name, text in TABLES.items():
         if name not in schema:
@@ -159,10 +201,11 @@ def metadata(wl: Watchlist) -> dict[str, Any]:
     )
     return {
         "title": f"brandpulse archive — {', '.join(b.name for b in wl.brands)}",
-        "description": "Read-only. Days in views are UTC dates; the digest uses "
-        f"{wl.timezone} days. Full-text search supports prefixes (liefer*), "
+        "description": "Read-only. Days in views are UTC dates; the digest and the dashboard "
+        f"(/-/dashboards/{SLUG}) use {wl.timezone} days. Full-text search supports prefixes (liefer*), "
         'phrases ("zu spät"), AND/OR/NOT and NEAR().',
-        "databases": {database_name(path): {"tables": tables, "queries": CANNED}},
+        "databases": {db: {"tables": tables, "queries": queries}},
+        "plugins": {DASHBOARDS: {SLUG: dashboard(charts, wl.timezone)}},
     }
 
 
@@ -238,11 +281,20 @@ def start(
     """Start Datasette; the caller owns the process (tests stop it, `serve` waits for it).
 
     Datasette runs behind :mod:`monitor.analyst.guard` (its plugin is copied into
-    ``workdir``): requests must carry ``host`` (or a loopback name, or one of
-    ``allow_hosts``) as their Host header, and only reads are accepted."""
+    ``workdir``): requests must carry ``host`` (or a loopback name, one of ``allow_hosts``, or
+    the host of ``serve.public_url``: the operator named it as where serve is reached) as their
+    Host header, and only reads are accepted."""
     ensure_datasette()
+    if importlib.util.find_spec("datasette_dashboards") is None:
+        log.warning(
+            "datasette-dashboards is not installed: no dashboard at /-/dashboards/%s "
+            "(pip install 'brandpulse[serve]')",
+            SLUG,
+        )
     meta = metadata(wl)
-    meta["plugins"] = {PLUGIN: {"allowed_hosts": allowed_hosts(host, allow_hosts)}}
+    public = urlsplit(wl.serve.public_url).hostname if wl.serve.public_url else None
+    hosts = allowed_hosts(host, [*allow_hosts, *([public] if public else [])])
+    meta["plugins"][PLUGIN] = {"allowed_hosts": hosts}
     meta_path = workdir / "metadata.json"
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     plugins_dir = workdir / "plugins"
