@@ -314,6 +314,8 @@ def serve(
     wl: Watchlist, *, host: str, port: int, immutable: bool = False, allow_hosts: Sequence[str] = ()
 ) -> int:
     """Run Datasette until it exits, Ctrl-C or SIGTERM; never leave it running orphaned."""
+    if not immutable:
+        bring_up_to_date(wl)
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         with tempfile.TemporaryDirectory(prefix="brandpulse-serve-") as d:
@@ -331,3 +333,18 @@ def serve(
                         proc.kill()
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def bring_up_to_date(wl: Watchlist) -> None:
+    """Migrate the archive and link its mentions to every brand they name before Datasette
+    opens it read-only: the dashboard counts through ``mention_brands``, which an archive of
+    an older brandpulse (or one not enriched since) lacks. A file this user may not write is
+    served as it is, with a warning."""
+    from monitor.core.archive import Archive
+    from monitor.pipeline.steps import link_brands
+
+    try:
+        with Archive.open(wl.archive_path) as archive:
+            link_brands(wl, archive)
+    except sqlite3.OperationalError as exc:
+        log.warning("could not bring %s up to date (%s): serving it as it is", wl.archive_path, exc)

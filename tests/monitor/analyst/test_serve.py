@@ -106,3 +106,38 @@ def test_column_docs_come_from_the_schema_comments():
         "CREATE TABLE x (\n  a TEXT NOT NULL,   -- the a\n  b INTEGER, -- b's doc\n  c TEXT\n)"
     )
     assert docs == {"a": "the a", "b": "b's doc"}
+
+
+def test_serve_upgrades_an_older_archive_and_links_its_brands_first(tmp_path):
+    """An archive of the previous schema: Datasette opens it read-only, so serve migrates it
+    and adds the brand links before, or the dashboard's brand counts would find no table."""
+    import sqlite_utils
+
+    from monitor.core.config import parse_watchlist
+    from monitor.core.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    for version, step in enumerate(MIGRATIONS[:9]):
+        step(db)
+        db.execute(f"PRAGMA user_version = {version + 1}")
+    with db.conn:
+        db.conn.execute(
+            "INSERT INTO mentions (source, external_id, text, published_at, fetched_at, brand, content_hash)"
+            " VALUES ('reddit', '1', 'Acme oder Zeta? Zeta ist schneller', '2026-10-14T10:00:00Z',"
+            " '2026-10-14T10:00:00Z', 'Acme', 'h')"
+        )
+    db.conn.close()
+    wl = parse_watchlist(
+        {
+            "archive": str(path),
+            "brands": [{"name": "Acme", "competitors": ["Zeta"]}, {"name": "Zeta", "competitor": True}],
+        }
+    )
+    serve_mod.bring_up_to_date(wl)
+    db = sqlite_utils.Database(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert db.execute("SELECT brand, via FROM mention_brands ORDER BY brand").fetchall() == [
+        ("Acme", "source"),
+        ("Zeta", "text"),
+    ]
