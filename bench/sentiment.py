@@ -213,10 +213,10 @@ def main(argv=None) -> dict:
     if not args.skip_naive:
         from transformers import pipeline
 
-        plain = variant(
-            args.model, bf16=False, **sizes
-        ).model  # the naive baseline runs the fp32 model as loaded
-        pipe = pipeline("text-classification", model=plain, tokenizer=model.tokenizer, device=-1)
+        # the naive baseline runs the fp32 model as transformers loads it
+        naive_sm = variant(args.model, bf16=False, runtime="transformers", **sizes)
+        plain = naive_sm.model
+        pipe = pipeline("text-classification", model=plain, tokenizer=naive_sm.tokenizer, device=-1)
         t0 = time.perf_counter()
         naive = pipe(texts, batch_size=1, truncation=True, max_length=args.max_length)
         fig["naive_tps"] = len(texts) / (time.perf_counter() - t0)

@@ -197,23 +197,28 @@ def _libraries() -> dict[str, str]:
     return {name: version(name) for name in ("torch", "transformers", "tokenizers")}
 
 
-def verify_once(folder: Path, version: str, smoke: Callable[[], None]) -> None:
-    """Run ``smoke`` (a prediction that raises when the model is broken) once per cached build
-    and library versions, remembered in ``verified.json``. Why not on every load: the build's
-    checksum is checked on every load already, and for a command that classifies one
-    sentence the smoke run is a second forward pass; a new torch or transformers could change
-    what the same weights compute, so a version change verifies again."""
+def verify_once(
+    folder: Path, version: str, smoke: Callable[[], None], *, runtime: str = "transformers"
+) -> None:
+    """Run ``smoke`` (a prediction that raises when the model is broken) once per cached build,
+    runtime and library versions, remembered in ``verified.json`` (one entry per runtime). Why
+    not on every load: the build's checksum is checked on every load already, and for a command
+    that classifies one sentence the smoke run is a second forward pass; a new torch or
+    transformers could change what the same weights compute, and the plain-torch runtime
+    (``nlp.e5_runtime``) is other code than transformers, so each is verified on its own."""
     marker = folder / "verified.json"
     stamp = {"version": version, "model": file_stamp(folder / "model.safetensors"), **_libraries()}
     try:
-        if json.loads(marker.read_text(encoding="utf-8")) == stamp:
-            return
+        seen = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        pass
+        seen = {}
+    seen = seen if isinstance(seen, dict) and "version" not in seen else {}  # older single stamp
+    if seen.get(runtime) == stamp:
+        return
     smoke()
     try:
         tmp = marker.with_name(f".{marker.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(stamp), encoding="utf-8")
+        tmp.write_text(json.dumps({**seen, runtime: stamp}), encoding="utf-8")
         os.replace(tmp, marker)
     except OSError:  # a read-only cache: verified on every load, as before
         pass

