@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor.analyst.dashboard import SLUG, Charts, clock_for, dashboard
+from monitor.analyst.dashboard import SLUG, Charts, dashboard
 from monitor.analyst.guard import PLUGIN, allowed_hosts
+from monitor.analyst.local_days import clock_for
 from monitor.core.config import Watchlist
 
 log = logging.getLogger(__name__)

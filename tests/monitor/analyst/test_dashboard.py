@@ -33,7 +33,8 @@ import pytest
 import yaml
 
 from monitor.analyst import serve as serve_mod
-from monitor.analyst.dashboard import DEFAULT_DAYS, FILTERS, SLUG, Charts, clock_for
+from monitor.analyst.dashboard import DEFAULT_DAYS, FILTERS, SLUG, Charts
+from monitor.analyst.local_days import clock_for
 from monitor.core.archive import Archive
 from monitor.core.config import load_watchlist
 from monitor.core.times import day_bounds, iso, local_day
