@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from monitor.core.times import Window
-from reports.queries.mentions import _CRITIC, _MENTION_SELECT, MentionView, _mention, churn_reason
+from reports.queries.mentions import MentionView, churn_reason
+from reports.queries.mentions import critics as critic_mentions
 from reports.queries.period import PeriodStats, period_stats
 
 #: "Worse" needs at least this many complaints of ours about the topic ...
@@ -278,18 +279,7 @@ def switching_to(
     (casefolded alias -> brand name) names the tracked brand where the author used an alias.
     Answered critics stay in: they said it all the same. Switch cues first, then newest
     first; returns the first ``limit`` and how many there are."""
-    rows = conn.execute(
-        _MENTION_SELECT
-        + f"""
-        WHERE m.id IN (SELECT mention_id FROM mention_brands
-                       WHERE brand = ? AND published_at >= ? AND published_at < ?)
-          AND m.duplicate_of IS NULL AND m.redacted_at IS NULL AND m.text IS NOT NULL
-          AND {_CRITIC}
-        ORDER BY m.published_at DESC, m.id DESC
-        """,
-        (brand, win.start_iso, win.end_iso),
-    ).fetchall()
-    critics = [_mention(r) for r in rows]
+    critics = critic_mentions(conn, brand, win, unanswered=False, limit=None)
     linked = linked_competitors(conn, [m.id for m in critics], tracked)
     leads = []
     for m in critics:  # newest first

@@ -14,6 +14,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from monitor.core.times import days_between, days_window, local_day
+from reports.queries.scope import IN_BRAND_PERIOD
 
 
 @dataclass
@@ -47,11 +48,10 @@ def daily_figures(
     win = days_window(last, tz, (last - first).days + 1)
     days = {d: DayFigures(d) for d in days_between(first, last)}
     rows = conn.execute(
-        """
+        f"""
         SELECT m.published_at, e.sentiment, m.rating
         FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id
-        WHERE m.id IN (SELECT mention_id FROM mention_brands
-                       WHERE brand = ? AND published_at >= ? AND published_at < ?)
+        WHERE {IN_BRAND_PERIOD}
           AND m.duplicate_of IS NULL
         """,
         (brand, win.start_iso, win.end_iso),

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from monitor.core.times import Window, parse_time
 from reports.queries.labels import SOURCE_LABELS
+from reports.queries.scope import IN_BRAND_PERIOD
 
 
 @dataclass
@@ -98,8 +99,7 @@ def reply_stats(conn: sqlite3.Connection, brand: str, win: Window) -> ReplyStats
         f"""
         SELECT m.published_at, CASE WHEN m.replied_at < ? THEN m.replied_at END
         FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id
-        WHERE m.id IN (SELECT mention_id FROM mention_brands
-                       WHERE brand = ? AND published_at >= ? AND published_at < ?)
+        WHERE {IN_BRAND_PERIOD}
           AND m.duplicate_of IS NULL AND m.source IN ({marks}) AND {_CRITIC}
         """,
         (win.end_iso, brand, win.start_iso, win.end_iso, *sources),
@@ -116,19 +116,26 @@ def reply_stats(conn: sqlite3.Connection, brand: str, win: Window) -> ReplyStats
 def negative_mentions(
     conn: sqlite3.Connection, brand: str, win: Window, *, limit: int = 2000
 ) -> list[MentionView]:
-    """Candidates for a reply: classified negative, or rated 1-2★, still readable, and not
-    answered by the end of the window (so a past digest replays exactly)."""
+    """Candidates for a reply: critics not answered by the end of the window (so a past digest
+    replays exactly)."""
+    return critics(conn, brand, win, unanswered=True, limit=limit)
+
+
+def critics(
+    conn: sqlite3.Connection, brand: str, win: Window, *, unanswered: bool, limit: int | None
+) -> list[MentionView]:
+    """Mentions of ``brand`` in ``win`` classified negative or rated 1-2★, still readable,
+    newest first; with ``unanswered``, only those without an answer by the window's end."""
+    answered = "AND (m.replied_at IS NULL OR m.replied_at >= ?)" if unanswered else ""
     rows = conn.execute(
         _MENTION_SELECT
         + f"""
-        WHERE m.id IN (SELECT mention_id FROM mention_brands
-                       WHERE brand = ? AND published_at >= ? AND published_at < ?)
+        WHERE {IN_BRAND_PERIOD}
           AND m.duplicate_of IS NULL AND m.redacted_at IS NULL AND m.text IS NOT NULL
-          AND {_CRITIC}
-          AND (m.replied_at IS NULL OR m.replied_at >= ?)
-        ORDER BY m.published_at DESC LIMIT ?
+          AND {_CRITIC} {answered}
+        ORDER BY m.published_at DESC, m.id DESC LIMIT ?
         """,
-        (brand, win.start_iso, win.end_iso, win.end_iso, limit),
+        (brand, win.start_iso, win.end_iso, *([win.end_iso] if unanswered else []), limit or -1),
     ).fetchall()
     return [_mention(r) for r in rows]
 
@@ -139,9 +146,8 @@ def positive_mentions(
     """Candidates for highlights: classified positive, never rated below 4★."""
     rows = conn.execute(
         _MENTION_SELECT
-        + """
-        WHERE m.id IN (SELECT mention_id FROM mention_brands
-                       WHERE brand = ? AND published_at >= ? AND published_at < ?)
+        + f"""
+        WHERE {IN_BRAND_PERIOD}
           AND m.duplicate_of IS NULL AND m.redacted_at IS NULL AND m.text IS NOT NULL
           AND e.sentiment = 'positive' AND (m.rating IS NULL OR m.rating >= 4)
         ORDER BY e.prob_positive DESC, m.published_at DESC LIMIT ?

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from monitor.core.times import Window, days_window
+from reports.queries.scope import IN_BRAND_PERIOD
 
 #: The digest's comparison period (the days before the reported day).
 BASELINE_DAYS = 28
@@ -60,7 +61,7 @@ class PeriodStats:
 
 def period_stats(conn: sqlite3.Connection, brand: str, win: Window) -> PeriodStats:
     row = conn.execute(
-        """
+        f"""
         SELECT count(*),
                count(e.mention_id),
                coalesce(sum(e.sentiment = 'negative'), 0),
@@ -70,8 +71,7 @@ def period_stats(conn: sqlite3.Connection, brand: str, win: Window) -> PeriodSta
                count(CASE WHEN m.rating >= 4 THEN 1 END),
                count(CASE WHEN m.rating >= 1 AND m.rating < 4 THEN 1 END)
         FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id
-        WHERE m.id IN (SELECT mention_id FROM mention_brands
-                       WHERE brand = ? AND published_at >= ? AND published_at < ?)
+        WHERE {IN_BRAND_PERIOD}
           AND m.duplicate_of IS NULL
         """,
         (brand, win.start_iso, win.end_iso),
