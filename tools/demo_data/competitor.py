@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from tools.demo_data import formats, generate
+from tools.demo_data import generate
 from tools.demo_data.generate import DAYS, START, TOPICS, WEEKDAY, Generator, Mention
 
 NAME = "Warenblitz"
@@ -69,7 +69,6 @@ def write(out: Path) -> dict:
     newest = sorted(mentions, key=lambda m: m.published, reverse=True)
     apple = [m for m in newest if m.source == "appstore"]
     tp = [m for m in newest if m.source == "trustpilot"]
-    crawled_at = generate.crawled_at_time()
 
     def put(rel: str, content: str) -> str:
         path = out / rel
@@ -77,48 +76,10 @@ def write(out: Path) -> dict:
         path.write_text(content, encoding="utf-8")
         return rel
 
-    pages = generate._chunks(apple, generate.APPSTORE_PAGE)
-    last = len(pages)
-    apple_files = [
-        put(
-            f"competitor/appstore-page-{n:02d}.json",
-            formats.appstore_page(
-                [generate._fields(m) for m in page],
-                page=n,
-                last_page=last,
-                country=generate.COUNTRY,
-                app_id=APP_ID,
-                updated=crawled_at,
-            ),
-        )
-        for n, page in enumerate([*pages, []], 1)
-    ]
-    tp_pages = generate._chunks(tp, generate.TP_PAGE)
-    stars = Counter(m.rating for m in tp)
-    business = generate.trustpilot_business(len(tp), stars, domain=TP_DOMAIN, name=NAME)
-    stats = {
-        "hasMultipleLanguages": True,
-        "reviewLanguages": [
-            {"isoCode": "de", "reviewCount": sum(m.lang == "de" for m in tp), "displayName": "Deutsch"},
-            {"isoCode": "en", "reviewCount": sum(m.lang == "en" for m in tp), "displayName": "Englisch"},
-        ],
-        "ratings": {"total": len(tp), **{w: stars[i] for i, w in enumerate(generate.STAR_WORDS, 1)}},
-    }
-    tp_files = [
-        put(
-            f"competitor/trustpilot-page-{n:02d}.html",
-            formats.trustpilot_page(
-                [generate._fields(m) for m in page],
-                page=n,
-                total_pages=len(tp_pages),
-                total=len(tp),
-                domain=TP_DOMAIN,
-                business=business,
-                stats=stats,
-            ),
-        )
-        for n, page in enumerate(tp_pages, 1)
-    ]
+    apple_files = generate.appstore_files(put, apple, "competitor/appstore-page-{:02d}.json", app_id=APP_ID)
+    tp_files = generate.trustpilot_files(
+        put, tp, "competitor/trustpilot-page-{:02d}.html", domain=TP_DOMAIN, name=NAME
+    )
     return {
         "brand": NAME,
         "appstore": {APP_ID: apple_files},

@@ -560,24 +560,10 @@ def write_snapshots(mentions: list[Mention], out: Path, rng: random.Random) -> d
         return rel
 
     # App Store: 50 a page, newest 500 only; the page after the last one has no entries.
-    apple = _chunks(by_source["appstore"], APPSTORE_PAGE)
-    last = len(apple)
-    pages = apple + ([[]] if last < APPSTORE_MAX_PAGES else [])
     routes["appstore"] = {
-        "pages": [
-            put(
-                f"appstore/customerreviews-page-{n:02d}.json",
-                formats.appstore_page(
-                    [_fields(m) for m in page],
-                    page=n,
-                    last_page=last,
-                    country=COUNTRY,
-                    app_id=APP_ID,
-                    updated=crawled_at,
-                ),
-            )
-            for n, page in enumerate(pages, 1)
-        ]
+        "pages": appstore_files(
+            put, by_source["appstore"], "appstore/customerreviews-page-{:02d}.json", app_id=APP_ID
+        )
     }
 
     # Google Play: 100 a page, each page names the token of the next one.
@@ -594,37 +580,14 @@ def write_snapshots(mentions: list[Mention], out: Path, rng: random.Random) -> d
     routes["google_play"] = {"by_token": play_files}
 
     # Trustpilot: 20 a page, sorted by recency.
-    tp = by_source["trustpilot"]
-    tp_pages = _chunks(tp, TP_PAGE)
-    stars = Counter(m.rating for m in tp)
-    business = trustpilot_business(len(tp), stars, domain=TP_DOMAIN, name="Paketwerk")
-    stats = {
-        "hasMultipleLanguages": True,
-        "reviewLanguages": [
-            {"isoCode": lang, "reviewCount": n, "displayName": name}
-            for lang, n, name in (
-                ("de", sum(m.lang == "de" for m in tp), "Deutsch"),
-                ("en", sum(m.lang == "en" for m in tp), "Englisch"),
-            )
-        ],
-        "ratings": {"total": len(tp), **{w: stars[i] for i, w in enumerate(STAR_WORDS, 1)}},
-    }
     routes["trustpilot"] = {
-        "pages": [
-            put(
-                f"trustpilot/review-page-{n:02d}.html",
-                formats.trustpilot_page(
-                    [_fields(m) for m in page],
-                    page=n,
-                    total_pages=len(tp_pages),
-                    total=len(tp),
-                    domain=TP_DOMAIN,
-                    business=business,
-                    stats=stats,
-                ),
-            )
-            for n, page in enumerate(tp_pages, 1)
-        ]
+        "pages": trustpilot_files(
+            put,
+            by_source["trustpilot"],
+            "trustpilot/review-page-{:02d}.html",
+            domain=TP_DOMAIN,
+            name="Paketwerk",
+        )
     }
 
     routes["feeds"] = [
@@ -670,6 +633,59 @@ def write_snapshots(mentions: list[Mention], out: Path, rng: random.Random) -> d
     }
     put("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return manifest
+
+
+def appstore_files(put, reviews: list[Mention], pattern: str, *, app_id: str) -> list[str]:
+    """Apple's JSON feed pages of ``reviews`` (newest first), 50 a page, and the empty page
+    after the last one (unless Apple's 10-page limit is reached); returns the files written."""
+    pages = _chunks(reviews, APPSTORE_PAGE)
+    last = len(pages)
+    if last < APPSTORE_MAX_PAGES:
+        pages.append([])
+    return [
+        put(
+            pattern.format(n),
+            formats.appstore_page(
+                [_fields(m) for m in page],
+                page=n,
+                last_page=last,
+                country=COUNTRY,
+                app_id=app_id,
+                updated=crawled_at_time(),
+            ),
+        )
+        for n, page in enumerate(pages, 1)
+    ]
+
+
+def trustpilot_files(put, reviews: list[Mention], pattern: str, *, domain: str, name: str) -> list[str]:
+    """Trustpilot's review pages of ``reviews`` (newest first), 20 a page; returns the files."""
+    pages = _chunks(reviews, TP_PAGE)
+    stars = Counter(m.rating for m in reviews)
+    business = trustpilot_business(len(reviews), stars, domain=domain, name=name)
+    stats = {
+        "hasMultipleLanguages": True,
+        "reviewLanguages": [
+            {"isoCode": lang, "reviewCount": sum(m.lang == lang for m in reviews), "displayName": label}
+            for lang, label in (("de", "Deutsch"), ("en", "Englisch"))
+        ],
+        "ratings": {"total": len(reviews), **{w: stars[i] for i, w in enumerate(STAR_WORDS, 1)}},
+    }
+    return [
+        put(
+            pattern.format(n),
+            formats.trustpilot_page(
+                [_fields(m) for m in page],
+                page=n,
+                total_pages=len(pages),
+                total=len(reviews),
+                domain=domain,
+                business=business,
+                stats=stats,
+            ),
+        )
+        for n, page in enumerate(pages, 1)
+    ]
 
 
 def trustpilot_business(total: int, stars: Counter, *, domain: str, name: str) -> dict:
