@@ -59,6 +59,11 @@ def link(url: str, label: str) -> str:
 # --------------------------------------------------------------------------- charts
 
 
+def _quote(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _lines(*parts: str) -> str:
     return "\n".join(p for p in parts if p)
 
@@ -66,8 +71,16 @@ def _lines(*parts: str) -> str:
 class Charts:
     """The dashboard's SQL; each optional filter clause is on one line (the plugin's syntax)."""
 
-    def __init__(self, clock: Clock, db: str, lang: str = "en"):
+    def __init__(self, clock: Clock, db: str, lang: str = "en", topic_labels: dict[str, str] | None = None):
         self.clock, self.db, self.lang = clock, db, lang
+        self.topic_labels = topic_labels or {}
+
+    def topic_label(self, column: str) -> str:
+        """SQL naming a topic key by the watchlist's label in the digest language."""
+        if not self.topic_labels:
+            return column
+        whens = " ".join(f"WHEN {_quote(k)} THEN {_quote(v)}" for k, v in sorted(self.topic_labels.items()))
+        return f"CASE {column} {whens} ELSE {column} END"
 
     def window(self) -> str:
         """CTE ``win(lo, hi)``: the stored UTC times of [date_start, date_end] in local days;
@@ -152,7 +165,7 @@ class Charts:
         # A complaint about a topic: its clause is negative, or (unknown) the mention is.
         return _lines(
             self._with(self.scope()),
-            "SELECT t.topic, s.brand, count(DISTINCT s.id) AS complaints",
+            f"SELECT {self.topic_label('t.topic')} AS topic, s.brand, count(DISTINCT s.id) AS complaints",
             "FROM scope s JOIN mention_topics t ON t.mention_id = s.id",
             "WHERE coalesce(t.sentiment, s.sentiment) = 'negative'",
             "GROUP BY t.topic, s.brand ORDER BY complaints DESC",

@@ -166,7 +166,9 @@ def metadata(wl: Watchlist) -> dict[str, Any]:
     finally:
         conn.close()
     db = database_name(path)
-    charts = Charts(clock_for(wl.tz, oldest, newest), db, lang=wl.digest.language)
+    lang = wl.digest.language
+    labels = {key: t.label.get(lang) or key for key, t in wl.topics.items()}
+    charts = Charts(clock_for(wl.tz, oldest, newest), db, lang=lang, topic_labels=labels)
     queries = {
         **CANNED,
         "incident_mentions": {

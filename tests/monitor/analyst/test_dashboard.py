@@ -391,8 +391,10 @@ def test_trend_charts_count_through_mention_brands_in_local_days(live):
         w: round(sum(v) / len(v), 2) for w, v in stars.items()
     }
     complaints = got["complaints-per-topic"]
-    assert {(r["topic"], r["brand"]) for r in complaints} >= {("delivery", "Acme")}
-    delivery = next(r["complaints"] for r in complaints if r["topic"] == "delivery")
+    # Topics are named by the watchlist's label in the digest language; price has none.
+    assert {(r["topic"], r["brand"]) for r in complaints} >= {("Lieferung", "Acme")}
+    assert "delivery" not in {r["topic"] for r in complaints}
+    delivery = next(r["complaints"] for r in complaints if r["topic"] == "Lieferung")
     assert delivery >= 20  # the burst
 
 
@@ -784,3 +786,17 @@ def test_browser_renders_every_chart_offline_without_errors(live, tmp_path):
         assert any("control" in e for e in errors) and any("cdn.example.com" in e for e in errors), errors
     finally:
         devtools.close()
+
+
+def test_topic_labels_are_sql_literals_whatever_the_operator_wrote():
+    import sqlite3
+
+    charts = Charts(
+        clock_for(BERLIN, None, None), "db", topic_labels={"a": "O'Neil'); DROP TABLE x; --", "b": "B"}
+    )
+    sql = f"SELECT {charts.topic_label('t')} FROM (SELECT 'a' AS t UNION ALL SELECT 'b' UNION ALL SELECT 'c') ORDER BY 1"
+    assert [r[0] for r in sqlite3.connect(":memory:").execute(sql)] == [
+        "B",
+        "O'Neil'); DROP TABLE x; --",
+        "c",
+    ]
