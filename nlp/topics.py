@@ -94,7 +94,7 @@ class TopicHit:
 
 
 @functools.cache
-def _pipeline(lang: str) -> Language:
+def sentence_pipeline(lang: str) -> Language:
     """spacy.blank(lang) + sentencizer; 'xx' (multi-language tokenizer) for unknown codes."""
     import spacy
 
@@ -181,7 +181,7 @@ class Taxonomy:
 
     def _compiled(self, lang: str):
         if lang not in self._matchers:
-            nlp = _pipeline(lang)
+            nlp = sentence_pipeline(lang)
             if lang == "de":
                 words = [
                     w
@@ -229,7 +229,7 @@ class Taxonomy:
         if not text or not lang or lang not in self.languages:
             return []
         self._compiled(lang)
-        return self._analyse_doc(_pipeline(lang)(text), lang)
+        return self._analyse_doc(sentence_pipeline(lang)(text), lang)
 
     def analyse_many(
         self, items: Sequence[tuple[str, str | None]], *, batch_size: int = 256
@@ -245,7 +245,7 @@ class Taxonomy:
         for lang in by_lang:  # compile first: German keywords extend the word list parsing uses
             self._compiled(lang)
         for lang, indices in by_lang.items():
-            docs = _pipeline(lang).pipe((items[i][0] for i in indices), batch_size=batch_size)
+            docs = sentence_pipeline(lang).pipe((items[i][0] for i in indices), batch_size=batch_size)
             for i, doc in zip(indices, docs):
                 out[i] = self._analyse_doc(doc, lang)
         return out

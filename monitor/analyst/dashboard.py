@@ -27,6 +27,9 @@ TABLE_ROWS = 50
 
 #: A critic, as in the digest's reply list (reports/queries/mentions.py).
 CRITIC = "(e.sentiment = 'negative' OR (m.rating >= 1 AND m.rating <= 2))"
+#: A critic of the brand of a ``scope`` row: its sentiment about that brand (a post scolding
+#: only a competitor is no critic of ours).
+BRAND_CRITIC = "(s.sentiment = 'negative' OR (m.rating >= 1 AND m.rating <= 2))"
 _TILDE_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
@@ -95,11 +98,13 @@ class Charts:
         )
 
     def scope(self, brand: str = "[[ AND mb.brand = :brand ]]", extra: str = "") -> str:
-        """CTE ``scope``: one row per (mention, brand) the filters keep, reposts left out."""
+        """CTE ``scope``: one row per (mention, brand) the filters keep, reposts left out; its
+        sentiment is about that brand (``mention_brands.sentiment``, else the mention's)."""
         return _lines(
             "scope AS (",
             f"SELECT m.id, mb.brand, m.source, coalesce(e.lang, m.lang) AS lang, m.published_at,"
-            f" m.rating, e.sentiment, {self.clock.day('mb.published_at')} AS day",
+            " m.rating, coalesce(mb.sentiment, e.sentiment) AS sentiment,"
+            f" {self.clock.day('mb.published_at')} AS day",
             "FROM mention_brands mb",
             "JOIN mentions m ON m.id = mb.mention_id",
             "LEFT JOIN enrichments e ON e.mention_id = m.id",
@@ -216,11 +221,11 @@ class Charts:
                     f'SELECT {c.local_time("m.published_at")} AS "Published",',
                     f'       {esc("group_concat(DISTINCT s.brand)")} AS "Brand", {esc("m.source")} AS "Source",',
                     "       coalesce(substr('★★★★★', 1, CAST(m.rating AS INTEGER)), '') AS \"Stars\",",
-                    f'       coalesce(e.sentiment, \'\') AS "Sentiment", {esc(author)} AS "Author",',
+                    f'       coalesce(s.sentiment, \'\') AS "Sentiment", {esc(author)} AS "Author",',
                     f'       {snippet} AS "Mention", {open_link} AS "Link",',
                     "       m.published_at AS _order",
                     "FROM scope s JOIN mentions m ON m.id = s.id LEFT JOIN enrichments e ON e.mention_id = m.id",
-                    f"WHERE m.replied_at IS NULL AND m.redacted_at IS NULL AND {CRITIC}",
+                    f"WHERE m.replied_at IS NULL AND m.redacted_at IS NULL AND {BRAND_CRITIC}",
                     f"GROUP BY m.id ORDER BY m.published_at DESC LIMIT {TABLE_ROWS}",
                     ")",
                 ),

@@ -13,7 +13,9 @@ import sqlite_utils
 
 from monitor.core.sqlscript import run_script
 
-#: Day and month views, now counted through the link (one row per brand a mention names).
+#: Day and month views, now counted through the link (one row per brand a mention names). A
+#: brand's sentiment is its own where enrichment split the mention by brand (``mb.sentiment``),
+#: else the mention's.
 _VIEWS = """
 DROP VIEW v_daily_sentiment;
 DROP VIEW v_topic_daily;
@@ -23,12 +25,13 @@ CREATE VIEW v_daily_sentiment AS
 SELECT substr(mb.published_at, 1, 10) AS day, mb.brand, m.source,
        count(*) AS mentions,
        count(e.mention_id) AS enriched,
-       sum(e.sentiment = 'negative') AS negative,
-       sum(e.sentiment = 'neutral') AS neutral,
-       sum(e.sentiment = 'positive') AS positive,
-       round(1.0 * sum(e.sentiment = 'negative') / nullif(count(e.mention_id), 0), 4)
-           AS negative_share,
-       round(1.0 * (sum(e.sentiment = 'positive') - sum(e.sentiment = 'negative'))
+       sum(coalesce(mb.sentiment, e.sentiment) = 'negative') AS negative,
+       sum(coalesce(mb.sentiment, e.sentiment) = 'neutral') AS neutral,
+       sum(coalesce(mb.sentiment, e.sentiment) = 'positive') AS positive,
+       round(1.0 * sum(coalesce(mb.sentiment, e.sentiment) = 'negative')
+             / nullif(count(e.mention_id), 0), 4) AS negative_share,
+       round(1.0 * (sum(coalesce(mb.sentiment, e.sentiment) = 'positive')
+                    - sum(coalesce(mb.sentiment, e.sentiment) = 'negative'))
              / nullif(count(e.mention_id), 0), 4) AS net_sentiment,
        round(avg(m.rating), 3) AS avg_rating
 FROM mention_brands mb
@@ -40,9 +43,9 @@ GROUP BY 1, 2, 3;
 CREATE VIEW v_topic_daily AS
 SELECT substr(mb.published_at, 1, 10) AS day, mb.brand, t.topic,
        count(DISTINCT m.id) AS mentions,
-       count(DISTINCT CASE WHEN coalesce(t.sentiment, e.sentiment) = 'negative'
+       count(DISTINCT CASE WHEN coalesce(t.sentiment, mb.sentiment, e.sentiment) = 'negative'
                            THEN m.id END) AS negative,
-       round(1.0 * count(DISTINCT CASE WHEN coalesce(t.sentiment, e.sentiment)
+       round(1.0 * count(DISTINCT CASE WHEN coalesce(t.sentiment, mb.sentiment, e.sentiment)
                                        = 'negative' THEN m.id END)
              / count(DISTINCT m.id), 4) AS negative_share
 FROM mention_brands mb
@@ -77,7 +80,7 @@ FROM (
     SELECT substr(mb.published_at, 1, 10) AS day, mb.brand,
            count(*) AS mentions,
            count(e.mention_id) AS enriched,
-           coalesce(sum(e.sentiment = 'negative'), 0) AS negative,
+           coalesce(sum(coalesce(mb.sentiment, e.sentiment) = 'negative'), 0) AS negative,
            count(m.rating) AS rated,
            round(avg(m.rating), 3) AS avg_rating
     FROM mention_brands mb
@@ -100,6 +103,8 @@ def v10_mention_brands(db: sqlite_utils.Database) -> None:
             brand         TEXT NOT NULL,
             published_at  TEXT NOT NULL,   -- the mention's, copied: a brand's period is one range
             via           TEXT NOT NULL,   -- source: its source fetched it | text: names the brand
+            sentiment     TEXT,   -- negative | neutral | positive about this brand; NULL: the mention's own
+            score         REAL,   -- probability of that label (NULL with the sentiment)
             PRIMARY KEY (mention_id, brand)
         ) WITHOUT ROWID;
         -- A brand's period (detection, the digest) and a brand's UTC days (the views).

@@ -10,7 +10,10 @@ the rules behind them must be identical everywhere —
   as a whole is a complaint (negative, or rated 1-2★; never when rated 4-5★) and it does not
   complain about another topic in a negative clause — see :func:`topic_complaint`; when no
   aspect sentiment was stored, the mention's own complaint counts;
-* the brand total (``TOTAL``) uses the mention's own sentiment;
+* the brand total (``TOTAL``) uses the mention's own sentiment — per brand where enrichment
+  judged the brands of a comparison apart (``mention_brands.sentiment``), so our complaint
+  next to a competitor's praise counts against us only, and the topic rule's "the mention
+  complains" is "it complains about this brand";
 * "authors" counts distinct (source, author) pairs; a mention without an author counts as
   its own author, so anonymous sources are not merged into one voice.
 
@@ -53,7 +56,8 @@ class Events:
     ``topics``: one row per (mention, topic) (mention_id, brand, topic, day, negative,
     via_mention, clause_neg, sentence, model_version, source, author_key, lang, rating, sentiment):
     ``negative`` = a complaint about the topic (:func:`topic_complaint`), ``clause_neg`` = its
-    clause read negative, ``sentiment`` = the mention's own."""
+    clause read negative, ``sentiment`` = the mention's own (about that brand, where enrichment
+    judged the brands of a comparison apart), as in ``mentions``."""
 
     mentions: pd.DataFrame
     topics: pd.DataFrame
@@ -75,10 +79,20 @@ class Events:
 # One row per (mention, brand it names): a post comparing two brands counts for both
 # (mention_brands, schema_brands.py). Topic rows come once per mention; the merge with the
 # mention rows gives each brand its copy.
+#
+# A brand's sentiment is its own where enrichment judged the brands of a comparison apart
+# (mention_brands.sentiment, monitor/enrich/brand_sentiment.py), else the mention's. Its
+# prob_negative follows: with its own label, the brand's score when that label is negative;
+# otherwise what the mention's probability would be, but never more than the brand's own
+# label leaves (1 - score): ranking a brand's complaints by it must not rank a mention that
+# praises this brand by how much it scolds the other one.
 _MENTION_SQL = """
 SELECT m.id, mb.brand, m.source, m.author, m.url, m.title, m.text,
        coalesce(e.lang, m.lang) AS lang, m.rating, m.published_at,
-       e.sentiment, e.prob_negative
+       coalesce(mb.sentiment, e.sentiment) AS sentiment,
+       CASE WHEN mb.sentiment IS NULL OR e.mention_id IS NULL THEN e.prob_negative
+            WHEN mb.sentiment = 'negative' THEN mb.score
+            ELSE min(e.prob_negative, 1 - mb.score) END AS prob_negative
 FROM mention_brands mb
 JOIN mentions m ON m.id = mb.mention_id
 LEFT JOIN enrichments e ON e.mention_id = m.id
@@ -168,13 +182,13 @@ def topic_complaint(aspect: pd.Series, negated: pd.Series, mention: pd.Series) -
 
 
 def _topic_membership(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
-    """One row per (mention, topic); negative if any of its hits is a complaint
+    """One row per (mention, brand, topic); negative if any of its hits is a complaint
     (:func:`topic_complaint`). ``via_mention`` marks rows negative only because the whole
     mention complains (their clause was neutral), for the explanation."""
     m = m.assign(m_complaint=mention_complaint(m))
     if t.empty:
         base = pd.DataFrame(
-            columns=["mention_id", "topic", "clause_neg", "negative", "sentence", "model_version"]
+            columns=["mention_id", "brand", "topic", "clause_neg", "negative", "sentence", "model_version"]
         )
     else:
         base = _hits_per_topic(t, m)
@@ -195,7 +209,7 @@ def _topic_membership(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
         "rating",
         "sentiment",
     ]
-    joined = base.merge(m[keep].rename(columns={"id": "mention_id"}), on="mention_id", how="inner")
+    joined = base.merge(m[keep].rename(columns={"id": "mention_id"}), on=["mention_id", "brand"], how="inner")
     joined["negative"] = joined["negative"].astype(bool)
     joined["clause_neg"] = joined["clause_neg"].astype(bool)
     joined["via_mention"] = joined["negative"] & ~joined["clause_neg"]
@@ -203,8 +217,9 @@ def _topic_membership(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
 
 
 def _hits_per_topic(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
-    once = m[["id", "m_complaint"]].drop_duplicates("id")  # a mention of two brands: one verdict
-    t = t.merge(once.rename(columns={"id": "mention_id"}), on="mention_id", how="inner")
+    """One row per (mention, brand, topic): a mention of two brands may complain about one only."""
+    per_brand = m[["id", "brand", "m_complaint"]].rename(columns={"id": "mention_id"})
+    t = t.merge(per_brand, on="mention_id", how="inner")
     negated = t["negated"].fillna(0).astype(bool)
     t = t.assign(clause_neg=t["sentiment"].eq("negative"))
     # Topics the mention complains about in so many words: its verdict belongs to them.
@@ -213,9 +228,11 @@ def _hits_per_topic(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
     elsewhere = (t["mention_id"].map(neg_topics).fillna(0) - own_neg.astype(int)) > 0
     t = t.assign(hit_neg=topic_complaint(t["sentiment"], negated, t["m_complaint"] & ~elsewhere))
     # Prefer a negative clause as the quote, then a complaining one, then the first one.
-    t = t.sort_values(["mention_id", "topic", "clause_neg", "hit_neg"], ascending=[True, True, False, False])
+    t = t.sort_values(
+        ["mention_id", "brand", "topic", "clause_neg", "hit_neg"], ascending=[True, True, True, False, False]
+    )
     return (
-        t.groupby(["mention_id", "topic"], sort=False)
+        t.groupby(["mention_id", "brand", "topic"], sort=False)
         .agg(
             clause_neg=("clause_neg", "any"),
             negative=("hit_neg", "any"),

@@ -60,10 +60,10 @@ def register_brands(archive: Archive, wl: Watchlist) -> None:
 
 
 def _matchers(wl: Watchlist) -> list[tuple[str, BrandMatcher]]:
-    return [(b.name, _matcher(b)) for b in wl.brands]
+    return [(b.name, brand_matcher(b)) for b in wl.brands]
 
 
-def _matcher(b: Brand) -> BrandMatcher:
+def brand_matcher(b: Brand) -> BrandMatcher:
     return compile_brand(b.name, b.aliases, b.exclude, query=b.query, case_sensitive=b.case_sensitive)
 
 

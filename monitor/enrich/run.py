@@ -12,6 +12,8 @@ Why this shape:
 * **Batch by batch, committed.** Each batch of mentions is written in one transaction, so a
   crash loses at most the batch in flight and the next run carries on where this one stopped.
 * **A bad mention never stops a batch.** It is logged, counted in the stats and retried next run.
+* **Each brand its own verdict.** A mention naming two brands or more also gets a label per
+  brand from the clauses naming it (:mod:`monitor.enrich.brand_sentiment`), in the same model call.
 * **Brand names are never topic keywords.** The taxonomy gets every brand's name, aliases and
   competitors (:func:`watchlist_taxonomy`): "Paketwerk" contains "Paket", but naming the brand
   says nothing about its delivery.
@@ -19,6 +21,7 @@ Why this shape:
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +32,7 @@ from monitor.core.archive import Archive
 from monitor.core.config import Watchlist
 from monitor.core.rows import text_hash
 from monitor.core.times import iso, utcnow
+from monitor.enrich.brand_sentiment import brand_matchers, brand_rows, brand_texts, brand_units
 from monitor.enrich.inputs import (
     analysis_text,
     brand_terms,
@@ -164,6 +168,7 @@ class _Item:
     lang_confidence: float
     hits: list[TopicHit]
     rating: float | None = None  # the author's stars: evidence for aspect sentiment (nlp.aspects)
+    brands: tuple[str, ...] = ()  # every brand it is linked to (mention_brands)
 
 
 def run_enrich(
@@ -199,13 +204,17 @@ def run_enrich(
     return stats
 
 
+def _brands(row: tuple) -> tuple[str, ...]:
+    return tuple(json.loads(row[5])) if len(row) > 5 and row[5] else ()  # rows of read_batch
+
+
 def _analyse(wl: Watchlist, taxonomy: Taxonomy, row: tuple, stats: BatchResult) -> _Item | None:
-    mention_id, title, text, given_lang, rating = row
+    mention_id, title, text, given_lang, rating = row[:5]
     try:
         full = analysis_text(mention_text(title, text))
         lang, confidence = detect_language(full, wl.languages, given=given_lang)
         hits = capped_hits(taxonomy.analyse(full, lang))
-        return _Item(mention_id, full, lang, confidence, hits, rating)
+        return _Item(mention_id, full, lang, confidence, hits, rating, _brands(row))
     except Exception as exc:  # per-item problems never stop a batch
         stats.failed += 1
         message = f"mention {mention_id}: {type(exc).__name__}: {exc}"
@@ -223,7 +232,7 @@ def _analyse_rows(
     so a bad mention is still counted and skipped, never fatal."""
     ready = []
     for row in rows:
-        _, title, text, given_lang, _ = row
+        _, title, text, given_lang, _ = row[:5]
         if not mention_text(title, text):
             continue  # no words (rating-only): the model would invent a verdict for nothing
         try:
@@ -238,7 +247,7 @@ def _analyse_rows(
     except Exception:
         return [item for row, *_ in ready if (item := _analyse(wl, taxonomy, row, stats)) is not None]
     return [
-        _Item(row[0], full, lang, confidence, capped_hits(hits), row[4])
+        _Item(row[0], full, lang, confidence, capped_hits(hits), row[4], _brands(row))
         for (row, full, lang, confidence), hits in zip(ready, found)
     ]
 
@@ -253,6 +262,7 @@ class BatchResult:
     enrichments: list[tuple] = field(default_factory=list)  # enrichments columns but enriched_at
     topics: list[tuple] = field(default_factory=list)  # mention_topics rows
     cache: list[tuple] = field(default_factory=list)  # sentiment_cache rows of fresh results
+    brands: list[tuple] = field(default_factory=list)  # (sentiment, score, mention_id, brand)
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     cache_hits: int = 0
@@ -265,10 +275,13 @@ def cache_lookup(archive: Archive, model_version: str) -> Callable[[Sequence[str
 
 
 def read_batch(archive: Archive, ids: list[int]) -> list[tuple]:
-    """The (id, title, text, lang, rating) rows that :func:`analyse_batch` reads."""
+    """The (id, title, text, lang, rating, linked brands as JSON) rows that
+    :func:`analyse_batch` reads."""
     marks = ",".join("?" * len(ids))
     return archive.conn.execute(
-        f"SELECT id, title, text, lang, rating FROM mentions WHERE id IN ({marks}) ORDER BY id", ids
+        "SELECT id, title, text, lang, rating, (SELECT json_group_array(mb.brand) FROM mention_brands mb"
+        f" WHERE mb.mention_id = m.id) FROM mentions m WHERE id IN ({marks}) ORDER BY id",
+        ids,
     ).fetchall()
 
 
@@ -296,11 +309,12 @@ def analyse_batch(
     ``lookup(hashes)`` answers texts the model has seen before. Touches no archive."""
     batch = BatchResult(model.version)
     items = _analyse_rows(wl, taxonomy, rows, batch)
+    units = brand_units([(i.text, i.lang, i.brands) for i in items], brand_matchers(wl))
 
     texts = {
         text_hash(t): t
-        for item in items
-        for t in (item.text, *(t for h in item.hits for t in aspect_texts(h)))
+        for item, per_brand in zip(items, units)
+        for t in (item.text, *(t for h in item.hits for t in aspect_texts(h)), *brand_texts(per_brand))
     }
     known = lookup(list(texts))
     batch.cache_hits = len(known)
@@ -309,7 +323,8 @@ def analyse_batch(
     batch.classified = len(fresh)
     results = {**known, **fresh}
 
-    for item in items:
+    for item, per_brand in zip(items, units):
+        batch.brands += brand_rows(item.mention_id, per_brand, results, item.lang, item.rating)
         h = text_hash(item.text)
         r = results[h]
         batch.enrichments.append(
@@ -372,6 +387,10 @@ def write_batch(archive: Archive, batch: BatchResult, stats: EnrichStats) -> Non
         if done:
             done_marks = ",".join("?" * len(done))
             archive.conn.execute(f"DELETE FROM mention_topics WHERE mention_id IN ({done_marks})", done)
+            archive.conn.execute(
+                f"UPDATE mention_brands SET sentiment = NULL, score = NULL WHERE mention_id IN ({done_marks})",
+                done,
+            )
         archive.conn.executemany(
             "INSERT OR REPLACE INTO enrichments (mention_id, lang, lang_confidence, sentiment, score, "
             "prob_negative, prob_neutral, prob_positive, mixed, text_hash, model_version, "
@@ -384,6 +403,8 @@ def write_batch(archive: Archive, batch: BatchResult, stats: EnrichStats) -> Non
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             batch.topics,
         )
+        sql = "UPDATE mention_brands SET sentiment = ?, score = ? WHERE mention_id = ? AND brand = ?"
+        archive.conn.executemany(sql, batch.brands)
     stats.enriched += len(done)
     stats.topic_hits += len(batch.topics)
     stats.failed += batch.failed

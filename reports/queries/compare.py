@@ -3,9 +3,11 @@ and the critics who name a competitor.
 
 Why through ``mention_brands``: a post comparing two brands belongs to both (schema_brands.py),
 so it counts for us *and* for the competitor, and share of voice is each brand's part of all
-brand links of the period (as ``v_share_of_voice`` counts). Sentiment is the mention's own,
-not per brand: a post fetched by a competitor's source that praises us and scolds them is a
-"negative" mention of both — the figures are comparable between brands, not exact per brand.
+brand links of the period (as ``v_share_of_voice`` counts). Sentiment is per brand where
+enrichment could tell the brands' words apart (``mention_brands.sentiment``): a post that
+scolds us and praises them is negative for us and positive for them, so our complaints do not
+raise their negative share. Where it could not (both named in one clause, "Paketwerk oder
+Warenblitz?"), both brands take the mention's own sentiment.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from monitor.core.times import days_between, days_window, local_day
-from reports.queries.scope import IN_BRAND_PERIOD
+from reports.queries.scope import BRAND_PERIOD_FROM, BRAND_SENTIMENT
 
 
 @dataclass
@@ -49,9 +49,8 @@ def daily_figures(
     days = {d: DayFigures(d) for d in days_between(first, last)}
     rows = conn.execute(
         f"""
-        SELECT m.published_at, e.sentiment, m.rating
-        FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id
-        WHERE {IN_BRAND_PERIOD}
+        SELECT m.published_at, {BRAND_SENTIMENT}, m.rating
+        {BRAND_PERIOD_FROM}
           AND m.duplicate_of IS NULL
         """,
         (brand, win.start_iso, win.end_iso),

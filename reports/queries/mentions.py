@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from monitor.core.times import Window, parse_time
 from reports.queries.labels import SOURCE_LABELS
-from reports.queries.scope import IN_BRAND_PERIOD
+from reports.queries.scope import BRAND_PERIOD_FROM, BRAND_SENTIMENT
 
 
 @dataclass
@@ -34,12 +34,25 @@ class MentionView:
     topics: list[str] = field(default_factory=list)
 
 
-_MENTION_SELECT = """
+def _brand_prob(label: str) -> str:
+    """The probability of ``label`` about the brand: the mention's, unless enrichment judged the
+    brand on its own (``mb.sentiment``): then its score when that is its label, else the
+    mention's but at most what its own label leaves (as detection's ``prob_negative``)."""
+    return (
+        f"CASE WHEN mb.sentiment IS NULL THEN e.prob_{label} WHEN mb.sentiment = '{label}' THEN mb.score"
+        f" ELSE min(e.prob_{label}, 1 - mb.score) END"
+    )
+
+
+#: A brand's mentions of a period, as :class:`MentionView` rows; parameters: brand, period start,
+#: period end, then those of the conditions appended (``AND ...``). Sentiment is the brand's.
+_MENTION_SELECT = f"""
     SELECT m.id, m.source, m.url, m.author, m.title, m.text, coalesce(e.lang, m.lang),
-           m.rating, m.reach, m.published_at, e.sentiment, e.prob_negative, e.prob_positive,
+           m.rating, m.reach, m.published_at, {BRAND_SENTIMENT}, {_brand_prob("negative")},
+           {_brand_prob("positive")},
            (SELECT group_concat(DISTINCT mt.topic) FROM mention_topics mt
              WHERE mt.mention_id = m.id)
-    FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id
+    {BRAND_PERIOD_FROM}
 """
 
 
@@ -63,8 +76,8 @@ def _mention(row: Sequence) -> MentionView:
     )
 
 
-#: A critic: classified negative, or rated 1-2 stars.
-_CRITIC = "(e.sentiment = 'negative' OR (m.rating >= 1 AND m.rating <= 2))"
+#: A critic: classified negative (about the brand), or rated 1-2 stars.
+_CRITIC = f"({BRAND_SENTIMENT} = 'negative' OR (m.rating >= 1 AND m.rating <= 2))"
 
 
 @dataclass
@@ -98,8 +111,7 @@ def reply_stats(conn: sqlite3.Connection, brand: str, win: Window) -> ReplyStats
     rows = conn.execute(
         f"""
         SELECT m.published_at, CASE WHEN m.replied_at < ? THEN m.replied_at END
-        FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id
-        WHERE {IN_BRAND_PERIOD}
+        {BRAND_PERIOD_FROM}
           AND m.duplicate_of IS NULL AND m.source IN ({marks}) AND {_CRITIC}
         """,
         (win.end_iso, brand, win.start_iso, win.end_iso, *sources),
@@ -124,13 +136,13 @@ def negative_mentions(
 def critics(
     conn: sqlite3.Connection, brand: str, win: Window, *, unanswered: bool, limit: int | None
 ) -> list[MentionView]:
-    """Mentions of ``brand`` in ``win`` classified negative or rated 1-2★, still readable,
-    newest first; with ``unanswered``, only those without an answer by the window's end."""
+    """Mentions of ``brand`` in ``win`` classified negative (about ``brand``: a comparison that
+    scolds only the competitor is not our critic) or rated 1-2★, still readable, newest first;
+    with ``unanswered``, only those without an answer by the window's end."""
     answered = "AND (m.replied_at IS NULL OR m.replied_at >= ?)" if unanswered else ""
     rows = conn.execute(
         _MENTION_SELECT
         + f"""
-        WHERE {IN_BRAND_PERIOD}
           AND m.duplicate_of IS NULL AND m.redacted_at IS NULL AND m.text IS NOT NULL
           AND {_CRITIC} {answered}
         ORDER BY m.published_at DESC, m.id DESC LIMIT ?
@@ -147,10 +159,9 @@ def positive_mentions(
     rows = conn.execute(
         _MENTION_SELECT
         + f"""
-        WHERE {IN_BRAND_PERIOD}
           AND m.duplicate_of IS NULL AND m.redacted_at IS NULL AND m.text IS NOT NULL
-          AND e.sentiment = 'positive' AND (m.rating IS NULL OR m.rating >= 4)
-        ORDER BY e.prob_positive DESC, m.published_at DESC LIMIT ?
+          AND {BRAND_SENTIMENT} = 'positive' AND (m.rating IS NULL OR m.rating >= 4)
+        ORDER BY {_brand_prob("positive")} DESC, m.published_at DESC LIMIT ?
         """,
         (brand, win.start_iso, win.end_iso, limit),
     ).fetchall()

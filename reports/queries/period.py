@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from monitor.core.times import Window, days_window
-from reports.queries.scope import IN_BRAND_PERIOD
+from reports.queries.scope import BRAND_PERIOD_FROM, BRAND_SENTIMENT
 
 #: The digest's comparison period (the days before the reported day).
 BASELINE_DAYS = 28
@@ -16,7 +16,8 @@ BASELINE_DAYS = 28
 
 @dataclass
 class PeriodStats:
-    """Counts for one brand over one window; shares are over *classified* mentions."""
+    """Counts for one brand over one window; shares are over *classified* mentions, each with
+    its sentiment about this brand (``reports.queries.scope``)."""
 
     days: int
     mentions: int = 0
@@ -64,14 +65,13 @@ def period_stats(conn: sqlite3.Connection, brand: str, win: Window) -> PeriodSta
         f"""
         SELECT count(*),
                count(e.mention_id),
-               coalesce(sum(e.sentiment = 'negative'), 0),
-               coalesce(sum(e.sentiment = 'positive'), 0),
+               coalesce(sum({BRAND_SENTIMENT} = 'negative'), 0),
+               coalesce(sum({BRAND_SENTIMENT} = 'positive'), 0),
                count(CASE WHEN m.rating >= 1 THEN 1 END),
                coalesce(sum(CASE WHEN m.rating >= 1 THEN m.rating END), 0),
                count(CASE WHEN m.rating >= 4 THEN 1 END),
                count(CASE WHEN m.rating >= 1 AND m.rating < 4 THEN 1 END)
-        FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id
-        WHERE {IN_BRAND_PERIOD}
+        {BRAND_PERIOD_FROM}
           AND m.duplicate_of IS NULL
         """,
         (brand, win.start_iso, win.end_iso),
