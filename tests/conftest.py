@@ -36,3 +36,11 @@ def archive(watchlist):
     arc = Archive.open(watchlist.archive_path)
     yield arc
     arc.close()
+
+
+@pytest.fixture
+def arc(wl):
+    """The open archive of the ``wl`` watchlist a test folder or file defines (its own
+    scenario, not the minimal one above)."""
+    with Archive.open(wl.archive_path) as a:
+        yield a

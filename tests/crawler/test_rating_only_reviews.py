@@ -22,13 +22,6 @@ def wl(tmp_path):
     return schemaorg_watchlist(tmp_path)
 
 
-@pytest.fixture
-def arc(wl):
-    a = Archive.open(wl.archive_path)
-    yield a
-    a.close()
-
-
 def stored(arc: Archive) -> list[tuple]:
     return arc.conn.execute(
         "SELECT author, rating, text, duplicate_of FROM mentions ORDER BY rating DESC, author"

@@ -63,13 +63,6 @@ def wl(tmp_path):
     return _wl(tmp_path)
 
 
-@pytest.fixture
-def arc(wl):
-    a = Archive.open(wl.archive_path)
-    yield a
-    a.close()
-
-
 def _add(arc: Archive, wl, texts: list[str]) -> list[int]:
     """Social posts fetched by Paketwerk's search, linked to every brand they name."""
     stats = arc.add_mentions(
