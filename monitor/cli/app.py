@@ -119,8 +119,10 @@ def config_check(
         print_config_error(exc)
         raise typer.Exit(EXIT_USAGE) from None
     n_sources = sum(len(b.sources) for b in wl.brands)
+    rivals = len(wl.competitor_brands)
+    brands = f"{len(wl.own_brands)} brand(s)" + (f" + {rivals} tracked competitor(s)" if rivals else "")
     console.print(
-        f"[green]ok[/] {path}: {len(wl.brands)} brand(s), {n_sources} source(s), "
+        f"[green]ok[/] {path}: {brands}, {n_sources} source(s), "
         f"{len(wl.topics)} topic(s); archive {wl.archive_path}",
         highlight=False,
     )

@@ -83,3 +83,19 @@ def test_a_tracked_competitors_aliases_are_churn_cues():
     text = "Ich wechsle jetzt zu Blitzkauf, Acme ist zu langsam"
     assert ChurnMatcher(["Warenblitz", "KaufNest"]).reason(text) != ChurnMatcher(names).reason(text)
     assert "Blitzkauf" in ChurnMatcher(names).reason(text)
+
+
+def test_config_check_counts_competitors_apart(tmp_path):
+    from typer.testing import CliRunner
+
+    from monitor.cli.app import app
+
+    path = tmp_path / "watchlist.yaml"
+    data = {
+        "archive": str(tmp_path / "a.db"),
+        "brands": [{"name": "Acme", "competitors": ["Zeta"]}, {"name": "Zeta", "competitor": True}],
+    }
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    res = CliRunner().invoke(app, ["--config", str(path), "config", "check"])
+    assert res.exit_code == 0, res.output
+    assert "1 brand(s) + 1 tracked competitor(s)" in res.output
