@@ -167,11 +167,12 @@ class Charts:
         )
 
     def complaints_per_topic(self) -> str:
-        # A complaint about a topic: its clause is negative, or (unknown) the mention is.
+        # A complaint about a topic: its clause is negative, or (unknown) the mention is; a
+        # clause about one brand of a comparison (t.brand) is that brand's only.
         return _lines(
             self._with(self.scope()),
             f"SELECT {self.topic_label('t.topic')} AS topic, s.brand, count(DISTINCT s.id) AS complaints",
-            "FROM scope s JOIN mention_topics t ON t.mention_id = s.id",
+            "FROM scope s JOIN mention_topics t ON t.mention_id = s.id AND (t.brand IS NULL OR t.brand = s.brand)",
             "WHERE coalesce(t.sentiment, s.sentiment) = 'negative'",
             "GROUP BY t.topic, s.brand ORDER BY complaints DESC",
         )
@@ -247,13 +248,15 @@ class Charts:
         complaint = (
             "((c.sentiment = 'negative' OR c.rating BETWEEN 1 AND 2) AND NOT coalesce(c.rating >= 4, 0))"
         )
-        negative = "c.sentiment = 'negative'"  # the brand total counts the mention's own verdict
+        negative = "c.sentiment = 'negative'"  # the brand total counts its verdict about the brand
         topic_hit = _lines(
-            "EXISTS (SELECT 1 FROM mention_topics t WHERE t.mention_id = c.id AND t.topic = a.topic AND (",
+            "EXISTS (SELECT 1 FROM mention_topics t WHERE t.mention_id = c.id AND t.topic = a.topic",
+            "  AND (t.brand IS NULL OR t.brand = c.brand) AND (",
             "      t.sentiment = 'negative'",
             "      OR ((t.sentiment IS NULL OR (t.sentiment = 'neutral' AND NOT t.negated))",
             f"          AND {complaint}",
             "          AND NOT EXISTS (SELECT 1 FROM mention_topics o WHERE o.mention_id = c.id",
+            "                          AND (o.brand IS NULL OR o.brand = c.brand)",
             "                          AND o.topic <> t.topic AND o.sentiment = 'negative'))))",
         )
         return _lines(
@@ -262,7 +265,7 @@ class Charts:
                 "members AS (SELECT * FROM alerts WHERE incident_id = :incident)",
                 _lines(
                     "cand AS (",
-                    "SELECT m.id, m.title, m.text, m.rating, e.sentiment",
+                    "SELECT m.id, m.title, m.text, m.rating, coalesce(mb.sentiment, e.sentiment) AS sentiment, mb.brand",
                     "FROM inc JOIN mention_brands mb ON mb.brand = inc.brand",
                     "JOIN mentions m ON m.id = mb.mention_id LEFT JOIN enrichments e ON e.mention_id = m.id",
                     f"WHERE mb.published_at >= {c.start('inc.first_seen')}",

@@ -15,7 +15,7 @@ from monitor.core.sqlscript import run_script
 
 #: Day and month views, now counted through the link (one row per brand a mention names). A
 #: brand's sentiment is its own where enrichment split the mention by brand (``mb.sentiment``),
-#: else the mention's.
+#: else the mention's; a topic hit whose clause is about one brand (``t.brand``) counts for it only.
 _VIEWS = """
 DROP VIEW v_daily_sentiment;
 DROP VIEW v_topic_daily;
@@ -50,7 +50,7 @@ SELECT substr(mb.published_at, 1, 10) AS day, mb.brand, t.topic,
              / count(DISTINCT m.id), 4) AS negative_share
 FROM mention_brands mb
 JOIN mentions m ON m.id = mb.mention_id
-JOIN mention_topics t ON t.mention_id = m.id
+JOIN mention_topics t ON t.mention_id = m.id AND (t.brand IS NULL OR t.brand = mb.brand)
 LEFT JOIN enrichments e ON e.mention_id = m.id
 WHERE m.duplicate_of IS NULL
 GROUP BY 1, 2, 3;
@@ -145,6 +145,8 @@ def v10_mention_brands(db: sqlite_utils.Database) -> None:
             version     TEXT NOT NULL,      -- hash of every brand's name, aliases, query, excludes
             upto_id     INTEGER NOT NULL    -- mentions up to this id have their text links
         );
+
+        ALTER TABLE mention_topics ADD COLUMN brand TEXT;  -- the one brand this hit's clause is about, in a post naming several; NULL: every brand of the mention
         """
         + _VIEWS,
     )

@@ -101,7 +101,8 @@ WHERE mb.published_at >= ? AND mb.published_at < ? AND m.duplicate_of IS NULL
 """
 
 _TOPIC_SQL = """
-SELECT mt.mention_id, mt.topic, mt.sentiment, mt.sentence, mt.score, mt.negated, mt.model_version
+SELECT mt.mention_id, mt.topic, mt.sentiment, mt.sentence, mt.score, mt.negated, mt.model_version,
+       mt.brand AS hit_brand
 FROM mention_topics mt JOIN mentions m ON m.id = mt.mention_id
 WHERE m.id IN (SELECT mb.mention_id FROM mention_brands mb
                WHERE mb.published_at >= ? AND mb.published_at < ? AND mb.brand IN ({marks}))
@@ -217,15 +218,19 @@ def _topic_membership(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
 
 
 def _hits_per_topic(t: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
-    """One row per (mention, brand, topic): a mention of two brands may complain about one only."""
+    """One row per (mention, brand, topic): a mention of two brands may complain about one only,
+    and a hit whose clause is about one brand (``hit_brand``) is that brand's only."""
     per_brand = m[["id", "brand", "m_complaint"]].rename(columns={"id": "mention_id"})
     t = t.merge(per_brand, on="mention_id", how="inner")
+    t = t[t["hit_brand"].isna() | t["hit_brand"].eq(t["brand"])]
     negated = t["negated"].fillna(0).astype(bool)
     t = t.assign(clause_neg=t["sentiment"].eq("negative"))
-    # Topics the mention complains about in so many words: its verdict belongs to them.
-    neg_topics = t[t["clause_neg"]].groupby("mention_id")["topic"].nunique()
-    own_neg = t.groupby(["mention_id", "topic"])["clause_neg"].transform("any")
-    elsewhere = (t["mention_id"].map(neg_topics).fillna(0) - own_neg.astype(int)) > 0
+    # Topics the mention complains about in so many words (about this brand): its verdict
+    # belongs to them.
+    pair = ["mention_id", "brand"]
+    neg_topics = t["topic"].where(t["clause_neg"]).groupby([t[c] for c in pair]).transform("nunique")
+    own_neg = t.groupby([*pair, "topic"])["clause_neg"].transform("any")
+    elsewhere = (neg_topics.fillna(0) - own_neg.astype(int)) > 0
     t = t.assign(hit_neg=topic_complaint(t["sentiment"], negated, t["m_complaint"] & ~elsewhere))
     # Prefer a negative clause as the quote, then a complaining one, then the first one.
     t = t.sort_values(

@@ -29,6 +29,11 @@ How, reusing what topic aspects do (:mod:`nlp.aspects`):
   shares with the other brand (often the comparison itself) belong to the mention's verdict.
 
 The texts are classified in the batch's one model call, through the sentiment cache.
+
+**Topic hits** are attributed by the same units (:func:`topic_brand`): a hit whose clause lies in
+one brand's unit is about that brand only (``mention_topics.brand``), so our delivery complaint
+in a comparison is no delivery complaint about the competitor. This holds also when only one
+brand has words of its own: whose words a clause is needs no second verdict.
 """
 
 from __future__ import annotations
@@ -50,7 +55,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Unit", "brand_matchers", "brand_units", "brand_label", "brand_rows", "brand_texts"]
+__all__ = [
+    "Unit",
+    "brand_matchers",
+    "brand_units",
+    "compared",
+    "topic_brand",
+    "brand_label",
+    "brand_rows",
+    "brand_texts",
+]
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,7 @@ class Unit:
     context: str | None  # the sentence, when it adds something and names no other brand
     negated_complaint: bool  # its only complaint words are negated ("nie Probleme mit ...")
     own: bool  # names the brand (False: a continuation sentence)
+    span: tuple[int, int] = (0, 0)  # character offsets of ``text`` in the mention's text
 
 
 def brand_matchers(wl: Watchlist) -> dict[str, BrandMatcher]:
@@ -72,9 +87,13 @@ def brand_matchers(wl: Watchlist) -> dict[str, BrandMatcher]:
 def brand_units(
     items: Sequence[tuple[str, str | None, Sequence[str]]],
     matchers: Mapping[str, BrandMatcher],
+    *,
+    single: bool = False,
 ) -> list[dict[str, list[Unit]]]:
     """For each ``(text, lang, linked brands)``: the units of every brand that has a clause of
-    its own; ``{}`` unless two brands or more have one (see module docstring)."""
+    its own; ``{}`` unless two brands or more have one (see module docstring) — with
+    ``single``, also when only one has (enough for :func:`topic_brand`; :func:`compared`
+    narrows them to the labelled ones)."""
     out: list[dict[str, list[Unit]]] = [{} for _ in items]
     by_lang: dict[str, list[int]] = {}
     for i, (text, lang, brands) in enumerate(items):
@@ -88,7 +107,8 @@ def brand_units(
         for i, doc in zip(indices, docs):
             named = {b: matchers[b] for b in dict.fromkeys(items[i][2]) if b in matchers}
             try:
-                out[i] = _units(doc if doc is not None else sentence_pipeline(lang)(items[i][0]), lang, named)
+                found = _units(doc if doc is not None else sentence_pipeline(lang)(items[i][0]), lang, named)
+                out[i] = found if single else compared(found)
             except Exception as exc:  # no per-brand label: the brands take the mention's sentiment
                 log.warning("brand sentiment: %s: %s", type(exc).__name__, exc)
     return out
@@ -122,14 +142,32 @@ def _units(doc: Any, lang: str, matchers: Mapping[str, BrandMatcher]) -> dict[st
                 _unit(doc, clause, clause.text, sent.text if alone else None, lang, own=True)
             )
         current = next(iter(own)) if len(in_sentence) == 1 and own == in_sentence else None
-    units = {b: u for b, u in units.items() if any(x.own for x in u)}
-    return units if len(units) >= 2 else {}
+    return {b: u for b, u in units.items() if any(x.own for x in u)}
+
+
+def compared(units: Mapping[str, list[Unit]]) -> dict[str, list[Unit]]:
+    """The units that get per-brand labels: only when two brands or more have words of their own."""
+    return dict(units) if len(units) >= 2 else {}
+
+
+def topic_brand(units: Mapping[str, Sequence[Unit]], start: int, end: int) -> str | None:
+    """The one brand whose unit holds the clause at character offsets ``start:end`` (a topic
+    hit's ``clause_start``/``clause_end``); None: the clause is every brand's."""
+    found = {b for b, us in units.items() if any(u.span[0] <= start and end <= u.span[1] for u in us)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _unit(doc: Any, span: Any, text: str, context: str | None, lang: str, *, own: bool) -> Unit:
     negated = negated_indices(doc, span, lang)
     complaints = complaint_indices(doc, span, lang)
-    return Unit(text, context, bool(complaints & negated) and not (complaints - negated), own)
+    chars = doc[span.start : span.end]
+    return Unit(
+        text,
+        context,
+        bool(complaints & negated) and not (complaints - negated),
+        own,
+        (chars.start_char, chars.end_char),
+    )
 
 
 @dataclass(frozen=True)

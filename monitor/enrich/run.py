@@ -13,7 +13,8 @@ Why this shape:
   crash loses at most the batch in flight and the next run carries on where this one stopped.
 * **A bad mention never stops a batch.** It is logged, counted in the stats and retried next run.
 * **Each brand its own verdict.** A mention naming two brands or more also gets a label per
-  brand from the clauses naming it (:mod:`monitor.enrich.brand_sentiment`), in the same model call.
+  brand from the clauses naming it (:mod:`monitor.enrich.brand_sentiment`), in the same model call;
+  a topic hit in a clause about one of them counts for that brand only (``mention_topics.brand``).
 * **Brand names are never topic keywords.** The taxonomy gets every brand's name, aliases and
   competitors (:func:`watchlist_taxonomy`): "Paketwerk" contains "Paket", but naming the brand
   says nothing about its delivery.
@@ -32,7 +33,14 @@ from monitor.core.archive import Archive
 from monitor.core.config import Watchlist
 from monitor.core.rows import text_hash
 from monitor.core.times import iso, utcnow
-from monitor.enrich.brand_sentiment import brand_matchers, brand_rows, brand_texts, brand_units
+from monitor.enrich.brand_sentiment import (
+    brand_matchers,
+    brand_rows,
+    brand_texts,
+    brand_units,
+    compared,
+    topic_brand,
+)
 from monitor.enrich.inputs import (
     analysis_text,
     brand_terms,
@@ -260,7 +268,7 @@ class BatchResult:
 
     model_version: str
     enrichments: list[tuple] = field(default_factory=list)  # enrichments columns but enriched_at
-    topics: list[tuple] = field(default_factory=list)  # mention_topics rows
+    topics: list[tuple] = field(default_factory=list)  # mention_topics rows, brand last
     cache: list[tuple] = field(default_factory=list)  # sentiment_cache rows of fresh results
     brands: list[tuple] = field(default_factory=list)  # (sentiment, score, mention_id, brand)
     failed: int = 0
@@ -309,7 +317,8 @@ def analyse_batch(
     ``lookup(hashes)`` answers texts the model has seen before. Touches no archive."""
     batch = BatchResult(model.version)
     items = _analyse_rows(wl, taxonomy, rows, batch)
-    units = brand_units([(i.text, i.lang, i.brands) for i in items], brand_matchers(wl))
+    owned = brand_units([(i.text, i.lang, i.brands) for i in items], brand_matchers(wl), single=True)
+    units = [compared(u) for u in owned]
 
     texts = {
         text_hash(t): t
@@ -323,7 +332,7 @@ def analyse_batch(
     batch.classified = len(fresh)
     results = {**known, **fresh}
 
-    for item, per_brand in zip(items, units):
+    for item, per_brand, words in zip(items, units, owned):
         batch.brands += brand_rows(item.mention_id, per_brand, results, item.lang, item.rating)
         h = text_hash(item.text)
         r = results[h]
@@ -359,6 +368,7 @@ def analyse_batch(
                     int(hit.negated),
                     taxonomy.version,
                     model.version,
+                    topic_brand(words, hit.clause_start, hit.clause_end),
                 )
             )
     batch.cache = [
@@ -399,8 +409,8 @@ def write_batch(archive: Archive, batch: BatchResult, stats: EnrichStats) -> Non
         )
         archive.conn.executemany(
             "INSERT INTO mention_topics (mention_id, topic, keyword, matched_text, sentence, "
-            "sentiment, score, negated, taxonomy_version, model_version) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "sentiment, score, negated, taxonomy_version, model_version, brand) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             batch.topics,
         )
         sql = "UPDATE mention_brands SET sentiment = ?, score = ? WHERE mention_id = ? AND brand = ?"

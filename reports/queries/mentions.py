@@ -51,7 +51,7 @@ _MENTION_SELECT = f"""
            m.rating, m.reach, m.published_at, {BRAND_SENTIMENT}, {_brand_prob("negative")},
            {_brand_prob("positive")},
            (SELECT group_concat(DISTINCT mt.topic) FROM mention_topics mt
-             WHERE mt.mention_id = m.id)
+             WHERE mt.mention_id = m.id AND (mt.brand IS NULL OR mt.brand = mb.brand))
     {BRAND_PERIOD_FROM}
 """
 

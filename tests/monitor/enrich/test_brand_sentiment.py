@@ -289,3 +289,35 @@ def test_our_complaints_do_not_raise_the_competitors_negative_share(wl, arc, rea
     assert (theirs.negative, theirs.classified) == (1, 4)
     critics = {m.text for m in q.negative_mentions(arc.conn, "Paketwerk", win)}
     assert critics == set(posts)  # the post scolding only Warenblitz is not ours to answer
+
+
+# --------------------------------------------------------------------------- whose topic hit
+
+
+def _topic_brands(arc: Archive, mid: int) -> dict[str, str | None]:
+    rows = arc.conn.execute("SELECT sentence, brand FROM mention_topics WHERE mention_id = ?", (mid,))
+    return dict(rows.fetchall())
+
+
+def test_a_topic_hit_belongs_to_the_brand_its_clause_is_about(wl, arc):
+    lost, alone, support = _add(arc, wl, [LOST_DE, ALONE, SUPPORT])
+    run_enrich(wl, arc, model=WordModel())
+    # Our lost parcel is our delivery complaint; their next-day delivery is theirs.
+    assert _topic_brands(arc, lost) == {
+        "Paketwerk hat mein Paket verloren": "Paketwerk",
+        "Warenblitz liefert immer am nächsten Tag.": "Warenblitz",
+    }
+    # A post naming one brand: every hit is every brand's, as before.
+    assert _topic_brands(arc, alone) == {"Die Lieferung von Paketwerk kam nie an.": None}
+    # A brand-less sentence continuing one that named Paketwerk alone is Paketwerk's.
+    assert _topic_brands(arc, support) == {"Preis gut": "Paketwerk"}
+
+
+def test_a_clause_naming_both_brands_or_a_batch_analysed_elsewhere(wl, arc):
+    both = "Paketwerk und Warenblitz verlieren beide ständig Pakete."
+    ids = _add(arc, wl, [both, LOST_EN])
+    batch = analyse_batch(wl, watchlist_taxonomy(wl), WordModel(), read_batch(arc, ids), lambda hashes: {})
+    write_batch(arc, batch, EnrichStats())
+    rows = arc.conn.execute("SELECT mention_id, brand FROM mention_topics ORDER BY id").fetchall()
+    assert (ids[0], None) in rows  # a clause about both counts for both
+    assert (ids[1], "Paketwerk") in rows
