@@ -16,6 +16,7 @@ from crawler.context import CrawlContext
 from crawler.spiders.schemaorg import parse_schemaorg
 from monitor.core.archive import Archive
 from monitor.core.config import Watchlist, load_watchlist
+from nlp.tiny_model import tiny_test_model
 from tests.helpers import paths
 from tests.helpers.watchlists import MINIMAL_WATCHLIST
 
@@ -43,3 +44,17 @@ def crawl_page(
     rows, _ = ctx.accept(parse_schemaorg(html or PAGE.read_bytes(), url=url, now=CRAWL_TIME), url)
     ctx.store(rows)
     return ctx
+
+
+class RecordingModel:
+    """The tiny real model, recording every text it is asked to classify."""
+
+    version = "tiny-v1"
+
+    def __init__(self):
+        self.inner = tiny_test_model()
+        self.texts: list[str] = []
+
+    def predict(self, texts, **kw):
+        self.texts.extend(texts)
+        return self.inner.predict(texts)

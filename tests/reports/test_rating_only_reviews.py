@@ -10,22 +10,11 @@ import pytest
 from monitor.core.archive import Archive
 from monitor.core.times import days_window, utcnow
 from monitor.enrich.run import run_enrich
-from nlp.tiny_model import tiny_test_model
 from reports import queries as q
 from reports.triage import answer_today, highlights
-from tests.helpers.rating_only import crawl_page, schemaorg_watchlist
+from tests.helpers.rating_only import RecordingModel, crawl_page, schemaorg_watchlist
 
 FIRST, LAST = date(2026, 10, 30), date(2026, 11, 2)  # the page's review days
-
-
-class TinyModel:
-    version = "tiny-v1"
-
-    def __init__(self):
-        self.inner = tiny_test_model()
-
-    def predict(self, texts, **kw):
-        return self.inner.predict(texts)
 
 
 @pytest.fixture
@@ -37,7 +26,7 @@ def wl(tmp_path):
 def arc(wl):
     a = Archive.open(wl.archive_path)
     crawl_page(wl, a)
-    run_enrich(wl, a, model=TinyModel())
+    run_enrich(wl, a, model=RecordingModel())
     yield a
     a.close()
 

@@ -7,22 +7,7 @@ import pytest
 
 from monitor.core.archive import Archive
 from monitor.enrich.run import analyse_batch, pending_ids, read_batch, run_enrich, watchlist_taxonomy
-from nlp.tiny_model import tiny_test_model
-from tests.helpers.rating_only import crawl_page, schemaorg_watchlist
-
-
-class RecordingModel:
-    """The tiny real model, recording every text it is asked to classify."""
-
-    version = "tiny-v1"
-
-    def __init__(self):
-        self.inner = tiny_test_model()
-        self.texts: list[str] = []
-
-    def predict(self, texts, **kw):
-        self.texts.extend(texts)
-        return self.inner.predict(texts)
+from tests.helpers.rating_only import RecordingModel, crawl_page, schemaorg_watchlist
 
 
 @pytest.fixture
