@@ -111,23 +111,29 @@ def _scheduler_state(address: str) -> dict:
 
 
 def test_a_worker_killed_mid_crawl_loses_and_doubles_nothing(tmp_path, cluster, crawl_env):
+    # Page 2 of the cluster's first attempt is held until the worker is dead, so page 1's rows
+    # reach the archive first however slow the machine is (no race against a fixed sleep).
+    armed, killed_event = threading.Event(), threading.Event()
     routes = all_routes()
     slow_page = routes[APPSTORE_PAGE_2]
 
-    def slow(hit):
-        time.sleep(3)  # page 1 is stored and shipped meanwhile
+    def held(hit):
+        if armed.is_set():
+            killed_event.wait(timeout=110)
         return slow_page
 
-    routes[APPSTORE_PAGE_2] = slow
+    routes[APPSTORE_PAGE_2] = held
     with FixtureServer(routes) as server:
         local = _watchlist(tmp_path / "local", server.url)
         remote = _watchlist(tmp_path / "cluster", server.url, address=cluster)
         (here,) = run_crawl(local, source_type="appstore", timeout_s=120)
+        armed.set()
         killed: list[int] = []
+        crawl_done = threading.Event()
 
         def kill_when_rows_arrive() -> None:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and not killed:
+            deadline = time.monotonic() + 110
+            while time.monotonic() < deadline and not killed and not crawl_done.is_set():
                 if remote.archive_path.exists():
                     with Archive.open(remote.archive_path, readonly=True) as arc:
                         pid = (
@@ -137,12 +143,17 @@ def test_a_worker_killed_mid_crawl_loses_and_doubles_nothing(tmp_path, cluster, 
                         )
                         if pid is not None:
                             killed.append(pid)
+                            killed_event.set()
                 time.sleep(0.1)
 
         killer = threading.Thread(target=kill_when_rows_arrive)
         killer.start()
-        (there,) = steps.crawl(remote, source_type="appstore", timeout_s=120).outcomes
-        killer.join()
+        try:
+            (there,) = steps.crawl(remote, source_type="appstore", timeout_s=120).outcomes
+        finally:
+            crawl_done.set()
+            killed_event.set()
+            killer.join()
         assert killed, "the crawl ended before any row arrived"
     assert there.status == "ok" and "retried on another worker" in there.message
     assert there.items_new == here.items_new == 49  # nothing lost ...
