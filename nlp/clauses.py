@@ -73,7 +73,7 @@ _SUBORDINATE = {
         "as",
         "so",
         "since",
-        "while",
+        # not "while": after a comma it contrasts ("A lost my parcel, while B delivers next day")
         "what",
     },
     "fr": {"qui", "que", "où", "dont", "quand", "parce"},

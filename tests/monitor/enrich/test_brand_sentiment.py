@@ -35,6 +35,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 WAITING = "Paketwerk lässt mich seit einer Woche warten, Warenblitz liefert immer am nächsten Tag."
 LOST_DE = "Paketwerk hat mein Paket verloren, Warenblitz liefert immer am nächsten Tag."
 LOST_EN = "Paketwerk lost my parcel again, Warenblitz always delivers the next day."
+WHILE_EN = "Paketwerk lost my parcel again, while Warenblitz always delivers the next day."
 REVERSED = "Warenblitz hat mein Paket verloren, bei Paketwerk ist das noch nie passiert."
 SUPPORT = (
     "Paketwerk oder Warenblitz? Ich nutze Paketwerk Plus seit gut einem Jahr. Preis gut, aber der "
@@ -103,6 +104,11 @@ def test_each_brand_gets_the_clause_that_names_it(wl):
     assert _units(wl, LOST_EN, "en") == {
         "Paketwerk": ["Paketwerk lost my parcel again"],
         "Warenblitz": ["Warenblitz always delivers the next day."],
+    }
+    # "…, while B…" contrasts (it does not open a clause that belongs to A's).
+    assert _units(wl, WHILE_EN, "en") == {
+        "Paketwerk": ["Paketwerk lost my parcel again"],
+        "Warenblitz": ["while Warenblitz always delivers the next day."],
     }
     # An alias names the brand as its name does (the matcher brand_links links with).
     assert _units(wl, "Paketwerk ist langsam, Waren Blitz ist schnell.")["Warenblitz"] == [
@@ -253,7 +259,9 @@ def real_model():
 
 @pytest.mark.slow
 def test_the_embedded_model_judges_each_brand_by_its_own_clause(wl, arc, real_model):
-    waiting, lost_de, lost_en, reversed_, alone = _add(arc, wl, [WAITING, LOST_DE, LOST_EN, REVERSED, ALONE])
+    waiting, lost_de, lost_en, while_en, reversed_, alone = _add(
+        arc, wl, [WAITING, LOST_DE, LOST_EN, WHILE_EN, REVERSED, ALONE]
+    )
     run_enrich(wl, arc, model=real_model)
     whole = dict(arc.conn.execute("SELECT mention_id, sentiment FROM enrichments").fetchall())
     # The model reads the whole comparison as praise (Warenblitz's clause wins); our
@@ -261,7 +269,7 @@ def test_the_embedded_model_judges_each_brand_by_its_own_clause(wl, arc, real_mo
     assert whole[waiting] == "positive"
     ours = _labels(arc, waiting)
     assert ours["Warenblitz"] == "positive" and ours["Paketwerk"] != "positive"
-    for mid in (lost_de, lost_en):
+    for mid in (lost_de, lost_en, while_en):
         assert _labels(arc, mid) == {"Paketwerk": "negative", "Warenblitz": "positive"}
     assert _labels(arc, reversed_) == {"Paketwerk": "positive", "Warenblitz": "negative"}
     # A post naming one brand: no label of its own, its sentiment the model's for the text.
