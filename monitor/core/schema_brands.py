@@ -146,6 +146,10 @@ def v10_mention_brands(db: sqlite_utils.Database) -> None:
             upto_id     INTEGER NOT NULL    -- mentions up to this id have their text links
         );
 
+        -- 1: the mention's brand links changed since it was enriched (the link step sets it);
+        -- the next enrich redoes it, so its per-brand labels and topic brands follow the links.
+        ALTER TABLE enrichments ADD COLUMN brands_stale INTEGER NOT NULL DEFAULT 0;
+
         ALTER TABLE mention_topics ADD COLUMN brand TEXT;  -- the one brand this hit's clause is about, in a post naming several; NULL: every brand of the mention
         """
         + _VIEWS,

@@ -32,6 +32,7 @@ class LinkStats:
     scanned: int = 0
     linked: int = 0
     relinked_all: bool = False  # the brands' definitions changed: every text link was redone
+    stale: int = 0  # enriched mentions whose links changed: the next enrich redoes them
 
 
 def link_version(wl: Watchlist) -> str:
@@ -68,7 +69,10 @@ def brand_matcher(b: Brand) -> BrandMatcher:
 
 
 def link_brands(archive: Archive, wl: Watchlist) -> LinkStats:
-    """Add the ``text`` links of mentions not yet linked; all of them if the brands changed."""
+    """Add the ``text`` links of mentions not yet linked; all of them if the brands changed.
+
+    An enriched mention whose links changed is marked ``enrichments.brands_stale``: its
+    per-brand labels and topic brands were made for other brands, so the next enrich redoes it."""
     register_brands(archive, wl)
     stats = LinkStats()
     version = link_version(wl)
@@ -80,8 +84,13 @@ def link_brands(archive: Archive, wl: Watchlist) -> LinkStats:
         stats.relinked_all = True
     matchers = _matchers(wl)
     with archive.conn:
-        if upto == 0:
-            archive.conn.execute("DELETE FROM mention_brands WHERE via = 'text'")
+        before = set(
+            archive.conn.execute(
+                "SELECT mention_id, brand FROM mention_brands WHERE via = 'text' AND mention_id > ?", (upto,)
+            )
+        )
+        redo_all = upto == 0
+        found: set[tuple[int, str]] = set()
         while True:
             batch = archive.conn.execute(
                 "SELECT id, brand, published_at, source, coalesce(title, '') || char(10) || "
@@ -103,11 +112,34 @@ def link_brands(archive: Archive, wl: Watchlist) -> LinkStats:
                 "VALUES (?, ?, ?, ?)",
                 links,
             )
+            found.update((mid, name) for mid, name, _, _ in links)
             stats.scanned += len(batch)
             stats.linked += len(links)
             upto = batch[-1][0]
+        if redo_all:  # links no brand makes any more go; the others keep their labels
+            gone = sorted(before - found)
+            archive.conn.executemany(
+                "DELETE FROM mention_brands WHERE mention_id = ? AND brand = ? AND via = 'text'", gone
+            )
+            changed = before ^ found
+        else:  # new mentions only: links already there (an analyst's own) stay
+            changed = found - before
+        stats.stale = _mark_stale(archive, {mid for mid, _ in changed})
         archive.conn.execute(
             "INSERT OR REPLACE INTO brand_link_state (id, version, upto_id) VALUES (1, ?, ?)",
             (version, upto),
         )
     return stats
+
+
+def _mark_stale(archive: Archive, changed: set[int]) -> int:
+    """Mark the enriched ones of ``changed`` for re-enrichment; how many were marked."""
+    marked = 0
+    ids = sorted(changed)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        marked += archive.conn.execute(
+            f"UPDATE enrichments SET brands_stale = 1 WHERE mention_id IN ({marks})", chunk
+        ).rowcount
+    return marked

@@ -110,7 +110,8 @@ def load_configured_model(wl: Watchlist):
 
 
 def pending_ids(archive: Archive, model_version: str, taxonomy_version: str) -> list[int]:
-    """Mentions with text that were never enriched, or enriched by another model/taxonomy.
+    """Mentions with text that were never enriched, enriched by another model/taxonomy, or
+    whose brand links changed since (``brands_stale``, set by ``brand_links``).
 
     A mention without words (a rating-only review: stars, no title, no text) is never
     pending: it gets no ``enrichments`` row, so it is neither classified nor retried."""
@@ -120,7 +121,8 @@ def pending_ids(archive: Archive, model_version: str, taxonomy_version: str) -> 
         LEFT JOIN enrichments e ON e.mention_id = m.id
         WHERE m.redacted_at IS NULL
           AND (coalesce(m.text, '') != '' OR coalesce(m.title, '') != '')
-          AND (e.mention_id IS NULL OR e.model_version != ? OR coalesce(e.taxonomy_version, '') != ?)
+          AND (e.mention_id IS NULL OR e.model_version != ? OR coalesce(e.taxonomy_version, '') != ?
+               OR e.brands_stale = 1)
         ORDER BY m.id
         """,
         (model_version, taxonomy_version),

@@ -18,6 +18,7 @@ from monitor.enrich.brand_sentiment import Unit, brand_label, brand_matchers, br
 from monitor.enrich.run import (
     EnrichStats,
     analyse_batch,
+    pending_ids,
     read_batch,
     run_enrich,
     watchlist_taxonomy,
@@ -235,6 +236,62 @@ def test_re_enrichment_recomputes_the_labels_and_the_cache_answers(wl, arc):
     assert stats.enriched == 2 and again.texts == [] and stats.cache_hits > 0
     assert _labels(arc, lost) == {"Paketwerk": "negative", "Warenblitz": "positive"}
     assert _labels(arc, alone) == {"Paketwerk": None}
+
+
+def _store_unlinked(arc: Archive, texts: list[str]) -> list[int]:
+    """Mentions as an archive enriched before brand links had them: the source link only."""
+    return arc.add_mentions(
+        {
+            "source": "reddit",
+            "external_id": f"old{i}",
+            "text": t,
+            "published_at": WHEN,
+            "fetched_at": WHEN,
+            "brand": "Paketwerk",
+            "content_hash": f"old{i}",
+        }
+        for i, t in enumerate(texts)
+    ).new_ids
+
+
+def _stale(arc: Archive) -> set[int]:
+    return {r[0] for r in arc.conn.execute("SELECT mention_id FROM enrichments WHERE brands_stale = 1")}
+
+
+def test_mentions_enriched_before_their_links_get_brand_labels_at_the_next_enrich(wl, arc):
+    lost, alone = _store_unlinked(arc, [LOST_DE, ALONE])
+    run_enrich(wl, arc, model=WordModel())  # enriched with one brand each: nothing per brand
+    assert _labels(arc, lost) == {"Paketwerk": None}
+    stats = link_brands(arc, wl)  # the first link run of an upgraded archive
+    assert stats.stale == 1 and _stale(arc) == {lost}  # the one-brand post is left alone
+    assert pending_ids(arc, "words-v1", watchlist_taxonomy(wl).version) == [lost]
+    model = WordModel()
+    again = run_enrich(wl, arc, model=model)
+    assert again.enriched == 1 and _stale(arc) == set()
+    assert _labels(arc, lost) == {"Paketwerk": "negative", "Warenblitz": "positive"}
+    # Only the brands' own clauses are new to the model; the rest comes from the cache.
+    assert set(model.texts) <= {
+        "Paketwerk hat mein Paket verloren",
+        "Warenblitz liefert immer am nächsten Tag.",
+    }
+    assert link_brands(arc, wl).stale == 0  # nothing new: nothing redone
+
+
+def test_a_changed_brand_query_redoes_the_labels_of_the_mentions_whose_links_changed(wl, arc, tmp_path):
+    lost, reversed_ = _add(arc, wl, [LOST_DE, REVERSED])
+    run_enrich(wl, arc, model=WordModel())
+    assert _labels(arc, lost) == {"Paketwerk": "negative", "Warenblitz": "positive"}
+    data = wl.model_dump(mode="json", exclude_none=True)
+    data.pop("source_path", None)
+    data["brands"][1]["exclude"] = ["liefert immer"]  # a query change: same names, same taxonomy
+    wl2 = parse_watchlist(data)
+    assert watchlist_taxonomy(wl2).version == watchlist_taxonomy(wl).version
+    stats = link_brands(arc, wl2)
+    assert stats.relinked_all and stats.stale == 1 and _stale(arc) == {lost}
+    run_enrich(wl2, arc, model=WordModel())
+    assert _labels(arc, lost) == {"Paketwerk": None}  # one brand left: the mention's own verdict
+    assert _labels(arc, reversed_) == {"Paketwerk": "positive", "Warenblitz": "negative"}  # untouched
+    assert _stale(arc) == set()
 
 
 def test_a_batch_analysed_elsewhere_carries_the_brand_labels(wl, arc):
