@@ -1,4 +1,5 @@
-"""Downloader middlewares: retries with back-off that honour ``Retry-After``; robots.txt.
+"""Downloader middlewares: retries with back-off that honour ``Retry-After``; robots.txt;
+redirects that leave the site asked for.
 
 Why not Scrapy's RetryMiddleware: it retries a 429 or 503 at once, which is exactly what gets
 a crawler blocked. Here the wait is the server's ``Retry-After`` (seconds or an HTTP date),
@@ -11,9 +12,11 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
@@ -94,3 +97,37 @@ class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
             task = asyncio.ensure_future(super().robot_parser(request))
             self._loading[netloc] = task
         return await asyncio.shield(task)
+
+
+class SiteRedirectMiddleware:
+    """Refuse a redirect that leaves the site of the URL the spider asked for.
+
+    Why: a source's URL that now answers with another site (a sold domain, a consent or login
+    wall on another domain, a feed moved elsewhere) is not the source any more. Followed, its
+    page would parse as "no reviews" and look like a layout change; refused here, the request's
+    errback counts it as an error that names both sites and the fix. Scrapy's own
+    OffsiteMiddleware needs ``allowed_domains`` and drops silently at scheduling. A site is the
+    registrable domain (``www.shop.de`` and ``shop.de`` are one site), from the Public Suffix
+    List snapshot tldextract ships (read offline). ``meta["allow_offsite"]`` lets a request go.
+    """
+
+    def __init__(self) -> None:
+        from tldextract import TLDExtract
+
+        self._split = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+    def site(self, host: str) -> str:
+        return self._split(host).top_domain_under_public_suffix or host
+
+    def process_request(self, request, spider=None):
+        chain = request.meta.get("redirect_urls")
+        if not chain or request.meta.get("allow_offsite"):
+            return None
+        asked = urlsplit(chain[0]).hostname or ""
+        landed = urlparse_cached(request).hostname or ""
+        if self.site(asked) != self.site(landed):
+            raise IgnoreRequest(
+                f"redirected to another site ({landed}, asked {asked}): if {request.url} is the "
+                "source's new address, put it in the watchlist"
+            )
+        return None

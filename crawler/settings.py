@@ -42,6 +42,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.RobotsTxtMiddleware": 100,
+    "crawler.middlewares.SiteRedirectMiddleware": 90,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 

@@ -355,3 +355,13 @@ def test_html_pages_are_decoded_with_their_charset(tmp_path):
         (item,) = list(spider.parse(response))
     assert item["text"] == "Größe passt, Lieferung pünktlich" and item["author"] == "Jörg"
     assert item["raw_ref"] == "https://shop.example.de/p/1#0"
+
+
+def test_a_site_is_the_registrable_domain_read_offline():
+    from crawler.middlewares import SiteRedirectMiddleware
+
+    site = SiteRedirectMiddleware().site
+    assert site("www.shop.de") == site("shop.de") == site("reviews.shop.de") == "shop.de"
+    assert site("shop.example.co.uk") == "example.co.uk"  # a public suffix of two labels
+    assert site("foo.blogspot.com") != site("bar.blogspot.com")  # private suffixes: one site per blog
+    assert site("127.0.0.1") == "127.0.0.1" and site("localhost") == "localhost"

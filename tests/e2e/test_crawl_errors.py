@@ -82,6 +82,24 @@ def test_redirect_loops_are_counted_errors(tmp_path):
     assert "not fetched: max redirections reached" in paged.message
 
 
+def test_a_redirect_to_another_site_is_a_counted_error_and_a_move_within_the_site_is_followed(tmp_path):
+    with FixtureServer(GOOD) as server:
+        port = server.url.rsplit(":", 1)[1]
+        # "localhost" is another site than "127.0.0.1" (and, were it followed, still this machine).
+        server.routes["/gone/reviews"] = redirect(f"http://localhost:{port}/b/reviews")
+        server.routes["/moved/reviews"] = redirect(f"{server.url}/c/reviews")
+        wl = schemaorg_watchlist(
+            tmp_path, "offsite", server, ["/a/reviews", "/gone/reviews", "/moved/reviews"]
+        )
+        (outcome,) = run_crawl(wl, timeout_s=60)
+        (reference,) = run_crawl(schemaorg_watchlist(tmp_path, "ref", server, ["/a/reviews", "/c/reviews"]))
+        asked = {hit.target for hit in server.requests}
+    assert outcome.status == "ok" and outcome.items_new == reference.items_new > 0  # the move was followed
+    assert outcome.http_errors == 1, outcome.message
+    assert "not fetched: redirected to another site (localhost, asked 127.0.0.1)" in outcome.message
+    assert "/b/reviews" not in asked  # refused before any request left
+
+
 def test_one_slow_url_costs_the_source_nothing_else(tmp_path):
     """A slow-loris page among good ones: the run ends at its timeout, in time, with every
     good page's reviews stored (they used to wait in the pipeline's batch and die with it)."""
