@@ -21,6 +21,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from monitor.core.archive import database_name
+
 if TYPE_CHECKING:
     from monitor.core.config import Watchlist
 
@@ -45,7 +47,7 @@ class Links:
 
     @classmethod
     def of(cls, wl: Watchlist) -> Links:
-        return cls(wl.serve.public_url, wl.archive_path.stem)
+        return cls(wl.serve.public_url, database_name(wl.archive_path))
 
     @property
     def enabled(self) -> bool:

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from monitor.analyst.dashboard import SLUG, Charts, dashboard
 from monitor.analyst.guard import PLUGIN, allowed_hosts
 from monitor.analyst.local_days import clock_for
+from monitor.core.archive import database_name
 from monitor.core.config import Watchlist
 
 log = logging.getLogger(__name__)
@@ -148,10 +149,6 @@ def column_comments(create_sql: str) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in _COLUMN_COMMENT.finditer(create_sql or "")}
 
 
-def database_name(path: Path) -> str:
-    return path.stem
-
-
 def metadata(wl: Watchlist) -> dict[str, Any]:
     """Datasette metadata: descriptions, licences of sources, FTS settings, canned queries and
     the brandpulse dashboard (monitor/analyst/dashboard.py)."""
@@ -245,7 +242,7 @@ def command(
     immutable: bool = False,
     plugins_dir: Path | None = None,
 ) -> list[str]:
-    path = str(wl.archive_path)
+    path = str(served_path(wl.archive_path, metadata_path.parent))
     return [
         sys.executable,
         "-m",
@@ -269,6 +266,19 @@ def command(
         "allow_download",
         "off",
     ]
+
+
+def served_path(archive: Path, workdir: Path) -> Path:
+    """The archive itself, or a link to it in ``workdir`` named so that Datasette serves it as
+    :func:`~monitor.core.archive.database_name` (SQLite follows the link: journal and WAL stay
+    beside the real file)."""
+    name = database_name(archive)
+    if name == archive.stem:
+        return archive
+    link = workdir / f"{name}.db"
+    if not link.is_symlink():
+        link.symlink_to(archive.resolve())
+    return link
 
 
 def start(

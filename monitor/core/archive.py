@@ -7,6 +7,7 @@ mentions, so that crawler and importer share one idempotent path.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,6 +35,17 @@ _RECORD_REPLY = (
     "UPDATE mentions SET replied_at = ?, reply_source = 'source' WHERE source = ? AND external_id = ?"
     " AND (replied_at IS NULL OR reply_source = 'manual')"
 )
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def database_name(path: Path) -> str:
+    """The name Datasette serves the archive under (``brandpulse serve``, the digest's links):
+    the file's stem, with every character outside ``A-Za-z0-9_-`` as ``_``. Why: the dashboard
+    plugin puts the name into its chart data URLs unencoded, so "Acme archive.2026.db" would
+    break every chart."""
+    return _UNSAFE_NAME.sub("_", path.stem) or "archive"
 
 
 @dataclass

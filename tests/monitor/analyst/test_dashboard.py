@@ -40,6 +40,7 @@ from monitor.core.config import load_watchlist
 from monitor.core.times import day_bounds, iso, local_day
 from monitor.detect.run import run_detect
 from monitor.enrich.brand_links import link_brands
+from reports.links import Links
 from tests.helpers.detect import Mention, add, background, burst, local
 from tests.helpers.watchlists import MINIMAL_WATCHLIST
 
@@ -57,10 +58,11 @@ CHROMIUM = next(
 # --------------------------------------------------------------------------- the archive
 
 
-def write_watchlist(folder: Path):
+def write_watchlist(folder: Path, archive: str = "archive.db"):
     """Acme and Bravo are ours; Zeta is a competitor Acme is compared with (Bravo is not)."""
     spec = {
         **MINIMAL_WATCHLIST,
+        "archive": archive,
         "brands": [
             {**MINIMAL_WATCHLIST["brands"][0], "competitors": ["Zeta"]},
             {"name": "Bravo", "sources": [{"type": "appstore", "app_id": "1", "country": "de"}]},
@@ -527,6 +529,39 @@ def test_canned_share_of_voice_and_table_docs(live):
     for name in ("mention_brands", "brands", "v_share_of_voice"):
         assert tables[name]["description"]
     assert tables["mention_brands"]["columns"]["via"].startswith("source")
+
+
+def test_an_archive_named_with_spaces_and_dots_serves_every_chart_and_link(tmp_path):
+    """The plugin puts the database name into chart data URLs unencoded: serve names the
+    archive ``Acme_archive_2026`` (through a link to the file), and the digest links say so."""
+    pytest.importorskip("datasette")
+    pytest.importorskip("datasette_dashboards")
+    wl = write_watchlist(tmp_path, archive="Acme archive.2026.db")
+    with Archive.open(wl.archive_path) as archive:
+        seed_brands(wl, archive)
+    proc, base = start_serve(wl, tmp_path)
+    try:
+        db = serve_mod.database_name(wl.archive_path)
+        assert db == "Acme_archive_2026"
+        got = chart_rows(base, brand="Acme", date_start=DAY.isoformat(), date_end=DAY.isoformat())
+        assert all(got.values()), {k: v for k, v in got.items() if not v}  # every chart answered
+        href = re.search(r'href="([^"]+)"', got["open-incidents"][0]["Incident"]).group(1)
+        status, page = http(base + href)
+        assert status == 200 and "Lieferung" in page
+        assert Links.of(wl).incident(int(href.rsplit("=", 1)[1])) == f"https://{PUBLIC}{href}"
+
+        def count() -> int:
+            status, body = http(f"{base}/{db}.json?sql=select+count(*)+as+n+from+mentions&_shape=array")
+            assert status == 200, body[:300]
+            return json.loads(body)[0]["n"]
+
+        before = count()
+        with Archive.open(wl.archive_path) as archive:  # the live archive, in WAL mode
+            add(archive, burst(DAY, 1, who="late", brand="Acme"))
+        assert count() == before + 1  # the link reads the real file and its WAL
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def test_behind_a_proxy_the_public_host_is_served_and_charts_load_from_it(live):
