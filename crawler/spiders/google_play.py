@@ -49,14 +49,12 @@ def parse_google_play(data: bytes | str, *, app_id: str, lang: str | None = None
     for n, r in enumerate(inner[0] or []):
         try:
             review_id = r[0]
-            if not r[4]:
-                continue  # a star rating without text is not a mention
             page.items.append(
                 {
                     "external_id": review_id,
                     "url": f"https://play.google.com/store/apps/details?id={app_id}&reviewId={review_id}",
                     "author": r[1][0],
-                    "text": r[4],
+                    "text": r[4] or None,  # stars without text: a rating-only review
                     "lang": lang,
                     "rating": float(r[2]),
                     "published_at": r[5][0],

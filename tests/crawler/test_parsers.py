@@ -110,6 +110,20 @@ def test_google_play_broken_review_costs_one_error():
     assert len(page.items) == 39 and len(page.errors) == 1
 
 
+def test_google_play_stars_without_text_are_a_rating_only_review():
+    raw = read("google_play/review_relevant.batchexecute").decode()
+    outer, _ = json.JSONDecoder().raw_decode(raw[4:].lstrip())
+    inner = json.loads(outer[0][2])
+    inner[0][2][4] = None  # the real record, its text taken away
+    inner[0][5][4] = ""
+    outer[0][2] = json.dumps(inner)
+    page = parse_google_play(")]}'\n" + json.dumps(outer), app_id="x")
+    assert len(page.items) == 40 and page.errors == []
+    assert [page.items[i]["text"] for i in (2, 5)] == [None, None]
+    assert page.items[2]["rating"] == float(inner[0][2][2])
+    assert_valid(page.items)  # stored: stars, no text
+
+
 def test_google_play_request_body_carries_token():
     body = request_body("com.acme.app", "TOKEN123")
     assert "UsvDTd" in body and "TOKEN123" in body and "com.acme.app" in body
