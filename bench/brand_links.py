@@ -194,7 +194,8 @@ def naive_link_sample(archive: Archive, wl, sample: int) -> int:
             if name != own and matcher.matches(body):
                 with archive.conn:
                     archive.conn.execute(
-                        "INSERT OR IGNORE INTO mention_brands VALUES (?, ?, ?, 'text')",
+                        "INSERT OR IGNORE INTO mention_brands (mention_id, brand, published_at, via)"
+                        " VALUES (?, ?, ?, 'text')",
                         (mid, name, published),
                     )
                 linked += 1

@@ -4,7 +4,7 @@ Each bench prints its own table with a naive baseline in the same run; this scri
 them in sequence with their documented default settings, so one command reproduces every
 figure quoted in the docs and model card. Benches may read ../shared (datasets); tests never do.
 
-    python bench/run_all.py [--only sentiment,topics,topic-similarity,detection,archive,commands,scale] [--quick]
+    python bench/run_all.py [--only sentiment,topics,topic-similarity,detection,archive,brand-links,commands,scale] [--quick]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ BENCHES = {
     "topic-similarity": ("bench.topic_similarity", [], []),
     "detection": ("bench.detection", ["--seeds", "8", "--days", "120"], ["--seeds", "2"]),
     "archive": ("bench.archive", [], ["--n", "100000"]),
+    "brand-links": ("bench.brand_links", [], ["--n", "20000"]),
     "commands": ("bench.commands", [], ["--repeat", "1"]),
     "scale": ("bench.scale", [], ["--n", "200", "--batch", "32"]),
 }
