@@ -61,6 +61,8 @@ __all__ = [
     "brand_units",
     "compared",
     "topic_brand",
+    "topic_unit",
+    "hit_context_is_other_brands",
     "brand_label",
     "brand_rows",
     "brand_texts",
@@ -150,11 +152,24 @@ def compared(units: Mapping[str, list[Unit]]) -> dict[str, list[Unit]]:
     return dict(units) if len(units) >= 2 else {}
 
 
-def topic_brand(units: Mapping[str, Sequence[Unit]], start: int, end: int) -> str | None:
+def topic_unit(units: Mapping[str, Sequence[Unit]], start: int, end: int) -> tuple[str, Unit] | None:
     """The one brand whose unit holds the clause at character offsets ``start:end`` (a topic
-    hit's ``clause_start``/``clause_end``); None: the clause is every brand's."""
-    found = {b for b, us in units.items() if any(u.span[0] <= start and end <= u.span[1] for u in us)}
-    return found.pop() if len(found) == 1 else None
+    hit's ``clause_start``/``clause_end``), with that unit; None: the clause is every brand's."""
+    found = [(b, u) for b, us in units.items() for u in us if u.span[0] <= start and end <= u.span[1]]
+    return found[0] if len({b for b, _ in found}) == 1 else None
+
+
+def topic_brand(units: Mapping[str, Sequence[Unit]], start: int, end: int) -> str | None:
+    """The brand of :func:`topic_unit`, or None."""
+    owner = topic_unit(units, start, end)
+    return owner[0] if owner else None
+
+
+def hit_context_is_other_brands(owner: tuple[str, Unit] | None, sentence: str, clause: str) -> bool:
+    """Whether a topic hit's sentence also holds another brand's words, so that it must not
+    colour the hit's label: in "Paketwerk hat mein Paket verloren, Warenblitz liefert am
+    nächsten Tag", Warenblitz's delivery is judged by its clause, not by our lost parcel."""
+    return owner is not None and owner[1].own and owner[1].context is None and sentence != clause
 
 
 def _unit(doc: Any, span: Any, text: str, context: str | None, lang: str, *, own: bool) -> Unit:

@@ -39,7 +39,8 @@ from monitor.enrich.brand_sentiment import (
     brand_texts,
     brand_units,
     compared,
-    topic_brand,
+    hit_context_is_other_brands,
+    topic_unit,
 )
 from monitor.enrich.inputs import (
     analysis_text,
@@ -355,8 +356,11 @@ def analyse_batch(
             )
         )
         for hit in item.hits:
+            owner = topic_unit(words, hit.clause_start, hit.clause_end)
+            clause = results[text_hash(hit.clause)]
+            sentence = clause if hit_context_is_other_brands(owner, hit.sentence, hit.clause) else None
             label, score = aspect_label(
-                results[text_hash(hit.clause)], hit, results[text_hash(hit.sentence)], item.lang, item.rating
+                clause, hit, sentence or results[text_hash(hit.sentence)], item.lang, item.rating
             )
             batch.topics.append(
                 (
@@ -370,7 +374,7 @@ def analyse_batch(
                     int(hit.negated),
                     taxonomy.version,
                     model.version,
-                    topic_brand(words, hit.clause_start, hit.clause_end),
+                    owner[0] if owner else None,
                 )
             )
     batch.cache = [

@@ -14,7 +14,13 @@ from monitor.core.config import parse_watchlist
 from monitor.core.times import days_window
 from monitor.detect.counts import TOTAL, load_events
 from monitor.enrich.brand_links import link_brands
-from monitor.enrich.brand_sentiment import Unit, brand_label, brand_matchers, brand_units
+from monitor.enrich.brand_sentiment import (
+    Unit,
+    brand_label,
+    brand_matchers,
+    brand_units,
+    hit_context_is_other_brands,
+)
 from monitor.enrich.run import (
     EnrichStats,
     analyse_batch,
@@ -328,6 +334,12 @@ def test_the_embedded_model_judges_each_brand_by_its_own_clause(wl, arc, real_mo
     assert ours["Warenblitz"] == "positive" and ours["Paketwerk"] != "positive"
     for mid in (lost_de, lost_en, while_en):
         assert _labels(arc, mid) == {"Paketwerk": "negative", "Warenblitz": "positive"}
+    # ... and their next-day delivery is no delivery complaint about them.
+    theirs = arc.conn.execute(
+        "SELECT topic, sentiment FROM mention_topics WHERE mention_id = ? AND brand = 'Warenblitz'",
+        (lost_de,),
+    ).fetchall()
+    assert theirs == [("delivery", "positive")]
     assert _labels(arc, reversed_) == {"Paketwerk": "positive", "Warenblitz": "negative"}
     # A post naming one brand: no label of its own, its sentiment the model's for the text.
     assert _labels(arc, alone) == {"Paketwerk": None}
@@ -376,6 +388,47 @@ def test_a_topic_hit_belongs_to_the_brand_its_clause_is_about(wl, arc):
     assert _topic_brands(arc, alone) == {"Die Lieferung von Paketwerk kam nie an.": None}
     # A brand-less sentence continuing one that named Paketwerk alone is Paketwerk's.
     assert _topic_brands(arc, support) == {"Preis gut": "Paketwerk"}
+
+
+class TextModel:
+    """Given results for given texts, neutral for the rest."""
+
+    version = "texts-v1"
+
+    def __init__(self, results: dict[str, SentimentResult]):
+        self.results = results
+
+    def predict(self, texts, **kw):
+        return [self.results.get(t, _result(0.1, 0.8, 0.1)) for t in texts]
+
+
+def test_a_topic_hit_about_one_brand_is_not_judged_by_the_other_brands_words(wl, arc):
+    (lost,) = _add(arc, wl, [LOST_DE])
+    model = TextModel(
+        {
+            LOST_DE: _result(0.9, 0.05, 0.05),  # the whole sentence reads as our complaint
+            "Paketwerk hat mein Paket verloren": _result(0.9, 0.05, 0.05),
+            "Warenblitz liefert immer am nächsten Tag.": _result(0.2, 0.1, 0.7),
+        }
+    )
+    run_enrich(wl, arc, model=model)
+    rows = arc.conn.execute(
+        "SELECT brand, sentiment FROM mention_topics WHERE mention_id = ? ORDER BY brand", (lost,)
+    ).fetchall()
+    # Their next-day delivery is praise of them, not a delivery complaint about them.
+    assert rows == [("Paketwerk", "negative"), ("Warenblitz", "positive")]
+
+
+def test_only_a_sentence_holding_another_brands_words_is_left_out_of_a_hit():
+    clause, sentence = "Warenblitz liefert schnell", "Warenblitz liefert schnell, Paketwerk nie."
+    theirs = Unit(clause, None, negated_complaint=False, own=True)  # the sentence names both
+    alone = Unit(clause, "Warenblitz liefert schnell, wirklich.", negated_complaint=False, own=True)
+    continued = Unit(sentence, None, negated_complaint=False, own=False)
+    assert hit_context_is_other_brands(("Warenblitz", theirs), sentence, clause)
+    assert not hit_context_is_other_brands(("Warenblitz", alone), alone.context, clause)
+    assert not hit_context_is_other_brands(("Warenblitz", continued), sentence, clause)
+    assert not hit_context_is_other_brands(None, sentence, clause)  # every brand's clause
+    assert not hit_context_is_other_brands(("Warenblitz", theirs), clause, clause)
 
 
 def test_a_clause_naming_both_brands_or_a_batch_analysed_elsewhere(wl, arc):
