@@ -92,6 +92,13 @@ SOURCE_TERMS = {
     "import": ("your own data", None),
 }
 
+#: How full-text search reads its input (the canned ``search`` query and the mentions page).
+SEARCH_HELP = (
+    'Full-text search supports prefixes (liefer*), phrases ("zu spät"), AND/OR/NOT and NEAR().'
+    " Text that is not valid in that syntax is searched as plain words, all of them required:"
+    ' wo ist mein Paket? finds "wo", "ist", "mein" and "Paket"; Paket-Shop the phrase "Paket Shop".'
+)
+
 #: Canned queries: the questions the views answer, with parameters (empty = all).
 CANNED = {
     "daily_sentiment": {
@@ -132,12 +139,25 @@ CANNED = {
     },
     "search": {
         "title": 'Full-text search (prefix: liefer*, phrase: "zu spät")',
-        "sql": "SELECT m.id, m.brand, m.source, m.published_at, e.sentiment, m.rating,"
-        " snippet(mentions_fts, 1, '[', ']', '…', 12) AS snippet, m.url"
+        "description": SEARCH_HELP + " No search text: the newest mentions.",
+        # bp_fts_query (datasette_plugin.py, monitor/analyst/fts.py) turns a blank q into a
+        # query matching nothing; the second branch then lists the newest mentions instead.
+        # Each branch sorts and limits itself: FTS5 then ranks inside the index and snippet()
+        # runs for the 200 rows shown only.
+        "sql": "SELECT id, brand, source, published_at, sentiment, rating, snippet, url FROM ("
+        "SELECT * FROM (SELECT m.id, m.brand, m.source, m.published_at, e.sentiment, m.rating,"
+        " snippet(mentions_fts, 1, '[', ']', '…', 12) AS snippet, m.url, rank AS score"
         " FROM mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid"
         " LEFT JOIN enrichments e ON e.mention_id = m.id"
-        " WHERE mentions_fts MATCH :q AND (:brand = '' OR m.brand = :brand)"
-        " ORDER BY rank LIMIT 200",
+        " WHERE mentions_fts MATCH bp_fts_query(:q) AND (:brand = '' OR m.brand = :brand)"
+        " ORDER BY rank LIMIT 200)"
+        " UNION ALL SELECT * FROM ("
+        "SELECT m.id, m.brand, m.source, m.published_at, e.sentiment, m.rating,"
+        " substr(m.text, 1, 160) AS snippet, m.url, NULL AS score"
+        " FROM mentions m LEFT JOIN enrichments e ON e.mention_id = m.id"
+        " WHERE trim(:q, ' ' || char(9, 10, 13)) = '' AND (:brand = '' OR m.brand = :brand)"
+        " ORDER BY m.published_at DESC LIMIT 200)"
+        ") ORDER BY score, published_at DESC, id LIMIT 200",
     },
 }
 
@@ -190,11 +210,12 @@ def metadata(wl: Watchlist) -> dict[str, Any]:
     for name in HIDDEN:
         if name in schema:
             tables[name] = {"hidden": True}
+    # searchmode stays Datasette's default, "escaped" (not "raw"): the plugin replaces its
+    # escape_fts() with fts_query (datasette_plugin.py), so ?_search= takes FTS5 and plain words.
     tables["mentions"].update(
         {
             "fts_table": "mentions_fts",
             "fts_pk": "id",
-            "searchmode": "raw",
             "description_html": _terms_html(sources),
             "license": "Mixed: each text stays its author's; see the source terms below",
         }
@@ -202,8 +223,7 @@ def metadata(wl: Watchlist) -> dict[str, Any]:
     return {
         "title": f"brandpulse archive — {', '.join(b.name for b in wl.brands)}",
         "description": "Read-only. Days in views are UTC dates; the digest and the dashboard "
-        f"(/-/dashboards/{SLUG}) use {wl.timezone} days. Full-text search supports prefixes (liefer*), "
-        'phrases ("zu spät"), AND/OR/NOT and NEAR().',
+        f"(/-/dashboards/{SLUG}) use {wl.timezone} days. " + SEARCH_HELP,
         "databases": {db: {"tables": tables, "queries": queries}},
         "plugins": {DASHBOARDS: {SLUG: dashboard(charts, wl.timezone)}},
     }

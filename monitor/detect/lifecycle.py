@@ -167,6 +167,14 @@ def _status(history: list[dict], cooldown_days: int, day: date) -> str:
     return "rising" if significant[-1]["observed"] > peak_before else "peaked"
 
 
+def status_on(history: list[dict], day: date) -> str:
+    """An alert's status on ``day`` from the days judged by then, for an alert whose later
+    days are known (a past day's digest): never "resolved", as it was not resolved by then."""
+    if not history[-1]["significant"]:
+        return "peaked"
+    return _status(history, cooldown_days=1, day=day)
+
+
 def _merge_history(history: list[dict], entry: dict) -> list[dict] | None:
     """Insert or replace ``entry``; None when it is older than the last evaluated day."""
     if history and entry["day"] < history[-1]["day"]:
@@ -223,6 +231,8 @@ def record_finding(archive: Archive, f: Finding, *, cooldown_days: int, at: str)
         "observed": f.observed,
         "expected": round(f.expected, 4),
         "q_value": f.q_value,
+        "p_value": f.p_value,  # with authors: what a past day's digest shows (reports.queries.alerts)
+        "authors": f.authors,
     }
     row = active_alert(archive, f.brand, f.kind, f.topic)
     if row is None:

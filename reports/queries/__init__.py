@@ -8,7 +8,7 @@ One module per digest section; everything is re-exported here (``from reports im
 as q``).
 """
 
-from reports.queries.alerts import _ALERT_ORDER, AlertExample, AlertInfo, alerts_for_day, alerts_for_period
+from reports.queries.alerts import AlertExample, AlertInfo, alerts_for_day, alerts_for_period
 from reports.queries.compare import (
     BrandFigures,
     Comparison,
@@ -50,7 +50,6 @@ __all__ = [
     "headline",
     "AlertExample",
     "AlertInfo",
-    "_ALERT_ORDER",
     "alerts_for_day",
     "alerts_for_period",
     "DayFigures",

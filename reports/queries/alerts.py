@@ -70,7 +70,7 @@ def _example(item: object) -> AlertExample | None:
     return None
 
 
-_ALERT_ORDER = "CASE status WHEN 'open' THEN 0 WHEN 'rising' THEN 1 WHEN 'peaked' THEN 2 ELSE 3 END"
+_STATUS_RANK = {"open": 0, "rising": 1, "peaked": 2}
 
 
 def alerts_for_day(conn: sqlite3.Connection, brand: str, day: date) -> list[AlertInfo]:
@@ -78,40 +78,130 @@ def alerts_for_day(conn: sqlite3.Connection, brand: str, day: date) -> list[Aler
     return alerts_for_period(conn, brand, day, day)
 
 
-def _by_incident(conn: sqlite3.Connection) -> tuple[str, str, str]:
-    """(column, join, order) that put the alerts of the most severe incident first, its lead
-    first within it; nothing on an archive without incidents (older schema)."""
+def _incident_columns(conn: sqlite3.Connection) -> tuple[str, str]:
+    """(columns, join) for ordering by incident: its id, whether it was resolved by the
+    period's last day (``:last``), its severity history, whether the alert leads it. Neutral
+    values on an archive without incidents (older schema)."""
     if "incident_id" not in {row[1] for row in conn.execute("PRAGMA table_info(alerts)")}:
-        return "NULL", "", ""
+        return "NULL, 0, NULL, NULL, 1", ""
+    resolved_by_then = (
+        "CASE WHEN i.status = 'resolved' AND coalesce((SELECT max(day) FROM incident_events ev "
+        "WHERE ev.incident_id = i.id AND ev.event = 'resolved'), substr(i.resolved_at, 1, 10), '') "
+        "<= :last THEN 1 ELSE 0 END"
+    )
     return (
-        "incident_id",
+        f"alerts.incident_id, {resolved_by_then}, i.severity, i.explanation, "
+        "CASE WHEN i.lead_alert_id = alerts.id THEN 0 ELSE 1 END",
         "LEFT JOIN incidents i ON i.id = alerts.incident_id",
-        "CASE WHEN i.status = 'resolved' THEN 1 ELSE 0 END, coalesce(i.severity, -1) DESC, "
-        "coalesce(alerts.incident_id, 0), CASE WHEN i.lead_alert_id = alerts.id THEN 0 ELSE 1 END, ",
+    )
+
+
+def _history(explanation: str | None) -> list[dict]:
+    try:
+        history = json.loads(explanation or "{}").get("history") or []
+    except (TypeError, ValueError, AttributeError):
+        return []
+    return [h for h in history if isinstance(h, dict)]
+
+
+def _severity_then(severity: float | None, explanation: str | None, last: str) -> float:
+    """An incident's severity on ``last`` (its history), else its latest."""
+    upto = [
+        h for h in _history(explanation) if str(h.get("day", "")) <= last and h.get("severity") is not None
+    ]
+    return float(upto[-1]["severity"]) if upto else float(severity if severity is not None else -1)
+
+
+@dataclass(frozen=True)
+class _AsOf:
+    """An alert's figures as they stood on a day (from its ``explanation.history``)."""
+
+    status: str
+    observed: float | None
+    expected: float | None
+    ratio: float | None
+    p_value: float | None
+    authors: int | None
+
+
+def _as_of(explanation: str | None, last: str) -> _AsOf | None:
+    """The alert as it stood on ``last`` when detection has judged later days since (a past
+    day's digest replays as it was); None when ``last`` is its latest judged day or later.
+    The status is detection's own rule (:func:`monitor.detect.lifecycle.status_on`) on the
+    days judged by then; resolution aside, since its history goes on past ``last``."""
+    from monitor.detect.lifecycle import status_on
+
+    history = _history(explanation)
+    upto = [h for h in history if str(h.get("day", "")) <= last]
+    if not upto or len(upto) == len(history) or not any(h.get("significant") for h in upto):
+        return None
+    peak = [h for h in upto if h.get("significant")][-1]
+    observed, expected = peak.get("observed"), peak.get("expected")
+    return _AsOf(
+        status=status_on(upto, date.fromisoformat(last)),
+        observed=observed,
+        expected=expected,
+        ratio=observed / expected if observed is not None and expected else None,
+        p_value=peak.get("p_value"),
+        authors=peak.get("authors"),
     )
 
 
 def alerts_for_period(conn: sqlite3.Connection, brand: str, first: date, last: date) -> list[AlertInfo]:
     """Incidents live at some time from ``first`` to ``last``: begun by ``last`` and not
     resolved before ``first``. "new" marks those that began within the period. Alerts of one
-    incident come together, the most severe incident first and its lead alert first."""
+    incident come together, the most severe incident first and its lead alert first. A
+    period that detection has moved past shows each alert as it stood on its last day."""
     d0, d1 = first.isoformat(), last.isoformat()
-    incident, join, order = _by_incident(conn)
+    incident, join = _incident_columns(conn)
     rows = conn.execute(
         f"""
         SELECT alerts.id, kind, topic, alerts.status, alerts.first_seen, window_start, window_end,
                observed, expected, ratio, p_value, alerts.authors, sources, languages, examples,
-               closed_at, {incident}
+               closed_at, alerts.explanation, {incident}
         FROM alerts {join}
-        WHERE alerts.brand = ?
-          AND coalesce(alerts.first_seen, window_start, substr(alerts.opened_at, 1, 10)) <= ?
-          AND (alerts.status != 'resolved' OR coalesce(window_end, substr(closed_at, 1, 10), '') >= ?)
-        ORDER BY {order}{_ALERT_ORDER.replace("status", "alerts.status")}, coalesce(ratio, 0) DESC, alerts.id
+        WHERE alerts.brand = :brand
+          AND coalesce(alerts.first_seen, window_start, substr(alerts.opened_at, 1, 10)) <= :last
+          AND (alerts.status != 'resolved' OR coalesce(window_end, substr(closed_at, 1, 10), '') >= :first
+               -- resolved since, but still live at the period's end (a past period)
+               OR CASE WHEN json_valid(alerts.explanation)
+                       THEN json_extract(alerts.explanation, '$.history[#-1].day') > :last END)
         """,
-        (brand, d1, d0),
+        {"brand": brand, "first": d0, "last": d1},
     ).fetchall()
-    out = []
+    replayed = []
     for r in rows:
+        then = _as_of(r[16], d1)
+        if then is not None:  # detection has moved on since: the figures of that day
+            authors = then.authors if then.authors is not None else r[11]
+            r = (
+                *r[:3],
+                then.status,
+                *r[4:7],
+                then.observed,
+                then.expected,
+                then.ratio,
+                then.p_value,
+                authors,
+                *r[12:],
+            )
+        replayed.append(r)
+
+    def order(r: tuple) -> tuple:
+        incident_id, resolved, severity, inc_explanation, not_lead = r[17:22]
+        return (
+            resolved,
+            -_severity_then(severity, inc_explanation, d1),
+            incident_id or 0,
+            not_lead,
+            _STATUS_RANK.get(r[3], 3),
+            -(r[9] or 0),
+            r[0],
+        )
+
+    replayed.sort(key=order)
+    out = []
+    for r in replayed:
         examples = [e for e in (_example(x) for x in _json_list(r[14])) if e and e.quote]
         for e in examples:
             if e.url is None and e.mention_id is not None:  # link the original all the same
@@ -136,7 +226,7 @@ def alerts_for_period(conn: sqlite3.Connection, brand: str, first: date, last: d
                 sources=[str(s) for s in _json_list(r[12])],
                 languages=[str(s) for s in _json_list(r[13])],
                 examples=examples,
-                incident_id=r[16],
+                incident_id=r[17],
             )
         )
     return out
