@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import typer
+from rich.markup import escape
 
 from monitor.cli.support import (
     EXIT_FAILED,
@@ -95,7 +96,10 @@ def init(
         fail(f"{target} exists; use --force to overwrite it", EXIT_USAGE)
     directory.mkdir(parents=True, exist_ok=True)
     target.write_text(TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
-    console.print(f"wrote {target} — edit it, then run: brandpulse --config {target} config check")
+    console.print(
+        escape(f"wrote {target} — edit it, then run: brandpulse --config {target} config check"),
+        highlight=False,
+    )
 
 
 @config_app.command("check")
@@ -122,8 +126,10 @@ def config_check(
     rivals = len(wl.competitor_brands)
     brands = f"{len(wl.own_brands)} brand(s)" + (f" + {rivals} tracked competitor(s)" if rivals else "")
     console.print(
-        f"[green]ok[/] {path}: {brands}, {n_sources} source(s), "
-        f"{len(wl.topics)} topic(s); archive {wl.archive_path}",
+        "[green]ok[/] "
+        + escape(
+            f"{path}: {brands}, {n_sources} source(s), {len(wl.topics)} topic(s); archive {wl.archive_path}"
+        ),
         highlight=False,
     )
 
@@ -157,7 +163,7 @@ def import_(
         soft_wrap=True,
     )
     for e in result.errors:
-        err_console.print(f"  {file}:{e.line}: {e.reason}", highlight=False, soft_wrap=True)
+        err_console.print(escape(f"  {file}:{e.line}: {e.reason}"), highlight=False, soft_wrap=True)
     if result.errors:
         raise typer.Exit(EXIT_FAILED)
 

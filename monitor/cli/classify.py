@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 import typer
+from rich.markup import escape
 
 from monitor.cli.support import (
     EXIT_FAILED,
@@ -114,7 +115,9 @@ def register(app: typer.Typer) -> None:
         def on_error(n: int, msg: str) -> None:
             bad_lines.append(n)
             if len(bad_lines) <= 20:
-                err_console.print(f"[yellow]{file}:{n}[/]: skipped: {msg}", highlight=False)
+                err_console.print(
+                    f"[yellow]{escape(f'{file}:{n}')}[/]: skipped: {escape(msg)}", highlight=False
+                )
 
         try:
             if show:

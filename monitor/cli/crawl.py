@@ -60,7 +60,8 @@ def print_notes(outcomes) -> None:
             lines = o.message.splitlines()
             more = f" (+{len(lines) - 3} more lines)" if len(lines) > 3 else ""
             console.print(
-                f"[bold]{o.brand}/{short_key(o.source_key)}[/]: " + "\n  ".join(lines[:3]) + more,
+                f"[bold]{escape(o.brand)}/{escape(short_key(o.source_key))}[/]: "
+                + escape("\n  ".join(lines[:3]) + more),
                 highlight=False,
                 soft_wrap=True,
             )

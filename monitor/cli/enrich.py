@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -111,7 +112,7 @@ def register(app: typer.Typer) -> None:
             )
         if stats.failed:
             for line in stats.errors:
-                err_console.print(f"  {line}", highlight=False)
+                err_console.print(escape(f"  {line}"), highlight=False)
             fail(
                 f"{stats.failed} mentions could not be enriched; they are retried on the next run",
                 EXIT_FAILED,

@@ -79,13 +79,15 @@ def not_future(day: date | None, today: date, option: str) -> date | None:
 
 
 def print_config_error(exc: ConfigError) -> None:
+    """Every problem on its own line, shown literally: messages quote the file's own text
+    (``countries: [de, at]``), which rich would otherwise swallow as markup."""
     err_console.print(
-        f"[bold red]invalid watchlist[/] {exc.path} ({len(exc.problems)} problem"
+        f"[bold red]invalid watchlist[/] {escape(str(exc.path))} ({len(exc.problems)} problem"
         f"{'s' if len(exc.problems) != 1 else ''}):",
         highlight=False,
     )
     for p in exc.problems:
-        err_console.print(f"  {exc.path}: {p}", highlight=False, soft_wrap=True)
+        err_console.print(escape(f"  {exc.path}: {p}"), highlight=False, soft_wrap=True)
 
 
 def load_config(ctx: typer.Context) -> Watchlist:

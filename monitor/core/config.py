@@ -7,8 +7,10 @@ Secrets are never read from the file: only the *names* of environment variables 
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from monitor.core.config_base import Strict
+from monitor.core.config_base import FieldProblems, Strict
 from monitor.core.config_digest import DigestSettings
 from monitor.core.config_notify import NotifyChannel, QuietHours
 from monitor.core.config_sources import SOURCE_TYPES, Schedule, Source
@@ -67,12 +69,35 @@ class Brand(Strict):
         return [self.name, *self.aliases]
 
     @model_validator(mode="after")
-    def _competitor_is_quiet(self) -> Brand:
+    def _competitors_make_sense(self) -> Brand:
+        """Settings that would do nothing, or the wrong thing, without a word: refused."""
+        problems: list[tuple[str, str]] = []
         if self.competitor and self.notify:
-            raise ValueError(
-                f"{self.name} is `competitor: true`, and competitors get no alerts: "
-                "remove its `notify` channels"
+            problems.append(
+                (
+                    "notify",
+                    f"{self.name} is `competitor: true`, and competitors get no alerts: "
+                    "remove its `notify` channels",
+                )
             )
+        if self.competitor and self.competitors:
+            problems.append(
+                (
+                    "competitors",
+                    f"{self.name} is `competitor: true`, and competitors get no comparison or churn "
+                    "alerts of their own, so this list does nothing: remove it (a tracked competitor "
+                    "is compared with the own brand that lists it under `competitors:`)",
+                )
+            )
+        if any(c.strip().casefold() == self.name.casefold() for c in self.competitors):
+            problems.append(
+                (
+                    "competitors",
+                    f"{self.name} lists itself as its own competitor: remove it, list only other companies",
+                )
+            )
+        if problems:
+            raise FieldProblems(problems)
         return self
 
 
@@ -246,21 +271,90 @@ class Watchlist(Strict):
         return v
 
     @model_validator(mode="after")
-    def _unique_brands(self) -> Watchlist:
-        names = [b.name for b in self.brands]
-        dupes = {n for n in names if names.count(n) > 1}
-        if dupes:
-            raise ValueError(f"brand names must be unique: {sorted(dupes)}")
+    def _brands_fit_together(self) -> Watchlist:
+        """Rules across brands (and the digest's recipient groups, which name brands): checked
+        at load time, so that `config check`, `run` and `digest` refuse the same files."""
         if self.brands and not self.own_brands:
             raise ValueError("every brand is `competitor: true`: track at least one brand of your own")
-        named = {c.casefold() for b in self.own_brands for c in b.competitors}
-        for b in self.competitor_brands:
-            if b.name.casefold() not in named:
-                raise ValueError(
-                    f"{b.name} is `competitor: true` but no brand names it: add "
-                    f"`competitors: [{b.name}]` to the brand it competes with"
+        problems: list[tuple[str, str]] = []
+        first: dict[str, int] = {}
+        for i, b in enumerate(self.brands):
+            j = first.setdefault(b.name.casefold(), i)
+            if j != i:
+                problems.append(
+                    (
+                        f"brands[{i}].name",
+                        f"brand names must be unique: {b.name!r} is brands[{j}] already",
+                    )
                 )
+        named = {c.casefold() for b in self.own_brands for c in b.competitors}
+        for i, b in enumerate(self.brands):
+            if b.competitor and b.name.casefold() not in named:
+                problems.append(
+                    (
+                        f"brands[{i}].competitor",
+                        f"{b.name} is `competitor: true` but no brand names it: add "
+                        f"`competitors: [{b.name}]` to the brand it competes with",
+                    )
+                )
+        problems += self._alias_problems()
+        for g, group in enumerate(self.digest.recipients):
+            for name in group.brands or []:
+                why = self.recipient_brand_problem(name)
+                if why:
+                    problems.append((f"digest.recipients[{g}].brands", why))
+        if problems:
+            raise FieldProblems(problems)
         return self
+
+    def _alias_problems(self) -> list[tuple[str, str]]:
+        """An alias that is another brand's name: that brand's mentions would count as this
+        brand's too (and a competitor's as the own brand's)."""
+        by_name = {b.name.casefold(): b for b in self.brands}
+        problems = []
+        for i, b in enumerate(self.brands):
+            for alias in b.aliases:
+                other = by_name.get(alias.strip().casefold())
+                if other is not None and other is not b:
+                    problems.append(
+                        (
+                            f"brands[{i}].aliases",
+                            f"{alias!r} is the brand {other.name} of this watchlist: {b.name} would "
+                            f"count {other.name}'s mentions as its own — remove it from {b.name}'s "
+                            "aliases (to compare the two, list it under `competitors:`)",
+                        )
+                    )
+        return problems
+
+    def recipient_brand_problem(self, name: str) -> str | None:
+        """Why a recipient group's ``brands:`` entry selects no digest section, or None.
+
+        The one rule for it: the watchlist refuses such a group when loaded, and the digest
+        builder refuses such a selection made in code."""
+        key = name.strip().casefold()
+        brand = next((b for b in self.brands if b.name.casefold() == key), None)
+        if brand is None:
+            own = ", ".join(b.name for b in self.own_brands)
+            return f"{name!r} is no brand of this watchlist; name one of its own brands: {own}"
+        if brand.competitor:
+            rivals = [b.name for b in self.own_brands if key in {c.casefold() for c in b.competitors}]
+            where = " or ".join(rivals) or "the own brand that lists it under `competitors:`"
+            return (
+                f"{brand.name} is `competitor: true`, and competitors get no digest of their own: "
+                f"their comparison appears in the digest of {where} — list that brand here instead"
+            )
+        return None
+
+    def digest_brands(self, names: Sequence[str] | None) -> list[Brand]:
+        """The own brands a recipient group's ``brands:`` selects, in watchlist order (all of
+        them when it names none); ValueError saying why a name selects nothing."""
+        if not names:
+            return self.own_brands
+        for name in names:
+            if why := self.recipient_brand_problem(name):
+                raise ValueError(why)
+        wanted = {n.strip().casefold() for n in names}
+        return [b for b in self.own_brands if b.name.casefold() in wanted]
 
     @property
     def own_brands(self) -> list[Brand]:
@@ -320,7 +414,7 @@ class ConfigError(Exception):
 
 
 def _format_loc(loc: tuple[Any, ...], data: Any) -> str:
-    """Turn pydantic's loc into a YAML-ish path, dropping discriminator tags."""
+    """Turn pydantic's loc into a YAML-ish path ("" for the top level), dropping discriminator tags."""
     parts: list[str] = []
     node = data
     for item in loc:
@@ -332,7 +426,33 @@ def _format_loc(loc: tuple[Any, ...], data: Any) -> str:
                 continue  # the union tag pydantic inserts for discriminated sources
             parts.append(("." if parts else "") + str(item))
             node = node.get(item) if isinstance(node, dict) else None
-    return "".join(parts) or "(top level)"
+    return "".join(parts)
+
+
+def _join(base: str, rel: str) -> str:
+    if not base or not rel:
+        return base or rel or "(top level)"
+    return base + rel if rel.startswith("[") else f"{base}.{rel}"
+
+
+#: pydantic's wording for a value of the wrong kind, said as what to write instead.
+_KIND_HINTS = {
+    "bool_parsing": "write true or false",
+    "bool_type": "write true or false",
+    "int_parsing": "write a whole number (an integer), e.g. 5",
+    "int_type": "write a whole number (an integer), e.g. 5",
+    "int_from_float": "write a whole number (an integer), without a fraction",
+    "float_parsing": "write a number, e.g. 0.5",
+    "float_type": "write a number, e.g. 0.5",
+}
+
+
+def _names_value(msg: str, value: Any) -> bool:
+    """Whether ``msg`` already shows ``value`` (quoted if a string, as a whole token if a number)."""
+    if isinstance(value, str):
+        return any(q in msg for q in (repr(value), f'"{value}"'))
+    token = re.escape(str(value))
+    return re.search(rf"(?<![\w.]){token}(?![\w]|\.\d)", msg) is not None
 
 
 def _describe(err: dict[str, Any]) -> str:
@@ -342,13 +462,29 @@ def _describe(err: dict[str, Any]) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "union_tag_invalid":
-        return f"unknown source type; expected one of: {', '.join(SOURCE_TYPES)}"
+        tag = str(err.get("ctx", {}).get("tag", ""))
+        near = difflib.get_close_matches(tag, SOURCE_TYPES, n=1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        return f"unknown source type {tag!r}{hint}; expected one of: {', '.join(SOURCE_TYPES)}"
     if kind == "union_tag_not_found":
         return f"source needs a 'type' (one of: {', '.join(SOURCE_TYPES)})"
-    msg = err["msg"]
-    if "input" in err and not isinstance(err["input"], (dict, list)):
-        msg += f" (got {err['input']!r})"
+    if kind in ("value_error", "assertion_error") and "error" in err.get("ctx", {}):
+        msg = str(err["ctx"]["error"])  # our own validator's sentence, without pydantic's "Value error, "
+    else:
+        msg = _KIND_HINTS.get(kind) or re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
+    value = err.get("input")
+    if "input" in err and not isinstance(value, (dict, list)) and not _names_value(msg, value):
+        msg += f" (got {value!r})"
     return msg
+
+
+def _problems(err: dict[str, Any], data: Any) -> list[str]:
+    """The lines of one pydantic error: several where a validator named several fields."""
+    base = _format_loc(err["loc"], data)
+    cause = err.get("ctx", {}).get("error")
+    if isinstance(cause, FieldProblems):
+        return [f"{_join(base, path)}: {message}" for path, message in cause.problems]
+    return [f"{_join(base, '')}: {_describe(err)}"]
 
 
 def parse_watchlist(data: Any, path: Path | str = "<watchlist>") -> Watchlist:
@@ -358,7 +494,7 @@ def parse_watchlist(data: Any, path: Path | str = "<watchlist>") -> Watchlist:
     try:
         wl = Watchlist.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{_format_loc(e['loc'], data)}: {_describe(e)}" for e in exc.errors()]
+        problems = [line for e in exc.errors() for line in _problems(e, data)]
         raise ConfigError(path, problems) from None
     wl.source_path = Path(path).resolve() if str(path) != "<watchlist>" else None
     return wl

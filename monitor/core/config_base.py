@@ -28,3 +28,16 @@ def quoted_time(v: Any) -> Any:
     if isinstance(v, str) and re.fullmatch(r"\d:\d\d(:\d\d)?", v.strip()):
         return "0" + v.strip()  # "7:30" means 07:30
     return v
+
+
+class FieldProblems(ValueError):
+    """Problems a validator finds by looking at several fields, each with the path (relative to
+    the model validated) of the field to fix.
+
+    Why: a model validator's error is reported at the model itself ("(top level)", "brands[0]"),
+    which leaves the operator to guess which key is wrong; the error formatter in
+    :mod:`monitor.core.config` prints one line per problem at its own path instead."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{path}: {message}" for path, message in problems))

@@ -34,7 +34,9 @@ def replayed(tmp_path):
     for k in range(-1, 13):  # the daily runs, one after the other
         day = DAY + timedelta(days=k)
         _detect(wl, arc, day)
-        seen[day] = {(a.kind, a.topic): (a.status, a.observed) for a in q.alerts_for_day(arc.conn, "Acme", day)}
+        seen[day] = {
+            (a.kind, a.topic): (a.status, a.observed) for a in q.alerts_for_day(arc.conn, "Acme", day)
+        }
     yield arc, seen
     arc.close()
 

@@ -175,7 +175,9 @@ def test_empty_day_and_no_recipients(tmp_path):
 
 
 def test_group_naming_an_unknown_brand_is_a_clear_error(tmp_path):
-    wl = digest_watchlist(tmp_path, recipients=[{"emails": ["x@example.com"], "brands": ["Nope"]}])
+    # Loading refuses such a group (tests/monitor/cli/test_config_errors_printed.py); one set in code is refused here.
+    wl = digest_watchlist(tmp_path)
+    wl.digest.recipients[0].brands = ["Nope"]
     arc = Archive.open(wl.archive_path)
     with pytest.raises(DigestError, match="Nope"):
         run_digest(wl, arc, period=DAY)

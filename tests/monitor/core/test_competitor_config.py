@@ -99,3 +99,45 @@ def test_config_check_counts_competitors_apart(tmp_path):
     res = CliRunner().invoke(app, ["--config", str(path), "config", "check"])
     assert res.exit_code == 0, res.output
     assert "1 brand(s) + 1 tracked competitor(s)" in res.output
+
+
+@pytest.mark.parametrize(
+    ("brands", "message"),
+    [
+        (
+            [
+                {"name": "Acme", "aliases": ["ACME Versand", "globex"], "competitors": ["Globex"]},
+                {"name": "Globex", "competitor": True},
+            ],
+            r"brands\[0\]\.aliases: 'globex' is the brand Globex of this watchlist: Acme would count "
+            r"Globex's mentions as its own — remove it from Acme's aliases",
+        ),
+        (
+            [{"name": "Acme", "competitors": ["KaufNest", "ACME"]}],
+            r"brands\[0\]\.competitors: Acme lists itself as its own competitor: remove it",
+        ),
+        (
+            [
+                {"name": "Acme", "competitors": ["Globex"]},
+                {"name": "Globex", "competitor": True, "competitors": ["Acme"]},
+            ],
+            r"brands\[1\]\.competitors: Globex is `competitor: true`, and competitors get no comparison "
+            r"or churn alerts of their own, so this list does nothing: remove it",
+        ),
+    ],
+)
+def test_a_competitor_setting_that_would_mislead_is_an_error_naming_field_and_fix(brands, message):
+    with pytest.raises(ConfigError, match=message):
+        _wl(*brands)
+
+
+def test_errors_found_across_brands_point_at_the_field_to_fix():
+    with pytest.raises(ConfigError) as exc:
+        _wl(
+            {"name": "Acme", "competitors": ["Globex"]},
+            {"name": "Globex", "competitor": True},
+            {"name": "Initech", "competitor": True},
+            {"name": "acme"},
+        )
+    assert [p.split(":")[0] for p in exc.value.problems] == ["brands[3].name", "brands[2].competitor"]
+    assert "brands[0] already" in exc.value.problems[0]
