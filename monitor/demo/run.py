@@ -60,8 +60,20 @@ def prepare_directory(directory: Path, server_url: str) -> Path:
     text = WATCHLIST.read_text(encoding="utf-8")
     if PLACEHOLDER not in text:
         raise DemoError(f"{WATCHLIST} lost its {PLACEHOLDER} placeholders; reinstall brandpulse")
+    text = text.replace(_SHIPPED_NOTE, _WRITTEN_NOTE.format(url=server_url))
     target.write_text(text.replace(PLACEHOLDER, server_url), encoding="utf-8")
     return target
+
+
+#: The shipped file's note on addresses, and what the copy in the demo folder says instead:
+#: the copy points at the snapshot server of the run that wrote it, gone once that run ends.
+_SHIPPED_NOTE = """# OFFLINE: every source's base_url is replaced at run time by the address of a local server
+# on 127.0.0.1 that plays the snapshots back; the placeholder below (port 0) can never reach
+# a real site, so this file never sends traffic anywhere by mistake."""
+_WRITTEN_NOTE = """# OFFLINE: every source's base_url is {url}, the local server on 127.0.0.1 that played the
+# snapshots back while `brandpulse demo` ran. It stops with the demo, so `crawl` with this file
+# fails afterwards (connection refused); run `brandpulse demo` again to crawl the snapshots
+# anew. Every other command (status, query, digest, detect, serve, ...) works on the archive."""
 
 
 def load_demo_watchlist(path: Path) -> Watchlist:

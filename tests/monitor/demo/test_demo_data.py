@@ -356,6 +356,10 @@ def test_prepare_directory_points_sources_at_the_server(tmp_path):
     wl = load_watchlist(path)
     assert {s.base_url for s in wl.brands[0].sources} == {"http://127.0.0.1:4321"}
     assert wl.archive_path == tmp_path / "demo" / "brandpulse.db"
+    # The copy's comment tells the truth about that address: it is gone once the demo ends.
+    text = path.read_text(encoding="utf-8")
+    assert "port 0" not in text and "http://127.0.0.1:4321, the local server" in text
+    assert "fails afterwards (connection refused)" in text
     prepare_directory(tmp_path / "demo", "http://127.0.0.1:4322")  # a re-run may rewrite it
 
 
