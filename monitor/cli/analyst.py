@@ -6,6 +6,7 @@ one person's (``--author``/``--source``) or everyone's past ``privacy.retention_
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Literal
@@ -160,6 +161,9 @@ def export(
         n = run_export(conn, flt, fmt, out, stdout=sys.stdout, excel=excel)
     except (ValueError, RuntimeError) as exc:
         fail(str(exc), EXIT_USAGE)
+    except BrokenPipeError:  # `export | head`: the reader has all it wants, as with git log
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit's flush
+        raise typer.Exit(141) from None
     except OSError as exc:
         fail(f"could not write the export: {exc}", EXIT_FAILED)
     finally:

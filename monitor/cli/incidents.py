@@ -86,7 +86,7 @@ def _block(i, lang: str) -> str:
     lines = [
         f"{flag} #{i.id} {escape(i.brand)} — {escape(i.headline.get(lang) or i.headline['en'])}",
         f"    {i.status}, severity {i.severity:g} (peak {i.peak_severity:g}), "
-        f"{i.authors} complaining author(s) today, since {i.first_seen}, last {i.last_seen}",
+        f"{i.authors} complaining author(s) on its last day, since {i.first_seen}, last {i.last_seen}",
     ]
     if i.note:
         lines.append(f"    note: {escape(i.note)}")

@@ -199,6 +199,9 @@ def archive_figures(wl: Watchlist, archive: Archive) -> dict[str, Any]:
         "size_bytes": _size(wl.archive_path),
         "mentions": count("mentions"),
         "enriched": count("enrichments"),
-        "schema_version": archive.conn.execute("PRAGMA user_version").fetchone()[0],
+        # None before the file exists: the figures then come from a throw-away empty archive
+        "schema_version": archive.conn.execute("PRAGMA user_version").fetchone()[0]
+        if wl.archive_path.exists()
+        else None,
     }
     return archive_info

@@ -104,3 +104,22 @@ def test_readme_exports_parquet_to_a_file_not_a_redirect(archive, watchlist_file
     # and without --out, parquet is refused before anything is written
     res = runner.invoke(app, ["--config", str(watchlist_file), "export", "--format", "parquet"])
     assert res.exit_code == 2 and "--out" in res.output and res.stdout == ""
+
+
+def test_export_into_a_pipe_closed_early_ends_quietly(archive, watchlist_file):
+    """`brandpulse export --format jsonl | head -1`: the reader has what it wants; no error."""
+    import subprocess
+    import sys
+
+    add(archive, *(f"Lieferung Nummer {i} kam wieder zu spät, " + "x" * 400 for i in range(600)))
+    archive.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "--config", str(watchlist_file), "export", "--format", "jsonl"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    first = proc.stdout.readline()  # then close, as head does: the rest (> a pipe's buffer) breaks
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert json.loads(first)["text"].startswith("Lieferung")
+    assert proc.returncode == 141 and err.decode() == "", err.decode()

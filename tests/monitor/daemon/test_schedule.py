@@ -279,8 +279,8 @@ def test_weekly_and_monthly_digests_on_their_own_weekday_day_and_time():
     "digest, problem",
     [
         ({"weekly": {"weekday": "Dienstag"}}, "digest.weekly.weekday: Input should be 'mon'"),
-        ({"weekly": {"time": 800}}, 'digest.weekly.time: Value error, write the time as a quoted "HH:MM"'),
-        ({"monthly": {"day": 31}}, "digest.monthly.day: Value error, day 31: use 1-28"),
+        ({"weekly": {"time": 800}}, 'digest.weekly.time: write the time as a quoted "HH:MM"'),
+        ({"monthly": {"day": 31}}, "digest.monthly.day: day 31: use 1-28"),
         ({"periods": ["day", "week"]}, "periods: the list was replaced by schedule blocks"),
     ],
 )
