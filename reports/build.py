@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
 
 from monitor.core.config import Brand, Watchlist
 from monitor.core.times import parse_time
@@ -21,6 +22,9 @@ from reports.triage import Ranked, answer_today, highlights
 
 #: Topics in the complaints chart and the topics table.
 MAX_TOPICS = 8
+#: The dashboard's card listing every critic without an answer (its slug in
+#: monitor/analyst/dashboard.py); the digest's own list shows only the first few.
+ANSWER_TODAY_CHART = "answer-today"
 
 
 @dataclass
@@ -175,6 +179,14 @@ class BrandSection:
     survey: q.SurveySummary | None
     comparison: q.Comparison | None = None  # None: the brand tracks no competitor
     dashboard_url: str | None = None  # the brand's period on the dashboard (serve.public_url)
+    answer_url: str | None = None  # its answer-today card: every critic waiting, not only the first few
+    #: lead alert id -> the first day of its incident, where that is before the alert's own
+    incident_since: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def answer_more(self) -> int:
+        """Critics waiting beyond those the answer-today list shows."""
+        return max(0, self.waiting - len(self.answer))
 
     @property
     def broken_sources(self) -> list[q.SourceInfo]:
@@ -244,6 +256,16 @@ def _sources(conn: sqlite3.Connection, brand: Brand, period: Period, tz) -> list
     return sources
 
 
+def chart_url(dashboard_url: str | None, chart: str) -> str | None:
+    """One card of the dashboard on its own page (datasette-dashboards serves it at
+    ``/-/dashboards/<slug>/<chart>`` with the same filters): ``dashboard_url`` with the card's
+    slug appended to its path, so the brand and days stay as reports.links spelled them."""
+    if not dashboard_url:
+        return None
+    parts = urlsplit(dashboard_url)
+    return parts._replace(path=f"{parts.path.rstrip('/')}/{chart}").geturl()
+
+
 def _hours(published_at: str, end: datetime) -> float:
     return max(0.0, (end - parse_time(published_at)).total_seconds() / 3600.0)
 
@@ -292,6 +314,7 @@ def brand_section(
     daily = q.daily_figures(conn, brand.name, baseline.first, period.last, tz)
     rows = topic_rows(trends, period.days, labels, first_data_day(daily, period.days))
     drawn = charts(daily, period.days, trends, rows)
+    dashboard_url = Links.of(wl).dashboard(brand.name, period.first, period.last)
     return BrandSection(
         name=brand.name,
         metrics=headline_metrics(head, drawn.baseline_per_day * period.days if drawn.has_baseline else None),
@@ -317,7 +340,9 @@ def brand_section(
         highlights=highlights(q.positive_mentions(conn, brand.name, window), limit=wl.digest.highlights),
         survey=q.survey_summary(conn, brand.name, period.last, _taxonomy(wl)),
         comparison=brand_comparison(conn, wl, brand, period),
-        dashboard_url=Links.of(wl).dashboard(brand.name, period.first, period.last),
+        dashboard_url=dashboard_url,
+        answer_url=chart_url(dashboard_url, ANSWER_TODAY_CHART),
+        incident_since=q.incident_starts(conn, alerts),
     )
 
 
@@ -333,10 +358,10 @@ def build_digest(
     """The view of one digest (``day``: a local day, or any Period); ``brands`` limits it
     (a recipient group's brands)."""
     period = day if isinstance(day, Period) else period_of("day", day)
-    wanted = {b.casefold() for b in brands} if brands else None
-    selected = [b for b in wl.own_brands if wanted is None or b.name.casefold() in wanted]
-    if wanted is not None and not selected:
-        raise ValueError(f"recipient group {group!r} names no brand of the watchlist: {brands}")
+    try:
+        selected = wl.digest_brands(brands)  # the watchlist's rule, which loading already applied
+    except ValueError as exc:
+        raise ValueError(f"recipient group {group!r}: {exc}") from None
     return DigestView(
         period=period,
         language=language,

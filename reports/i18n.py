@@ -89,9 +89,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "rare_years": "so viele kämen zufällig etwa einmal in {n} Jahren vor",
         "rare_never": "so viele kämen zufällig seltener als einmal in {n} Jahren vor",
         "since": "seit {day}",
+        "incident_since": "Vorfall seit {day}",
         "via": "Quellen: {sources}",
         "open_original": "Original öffnen",
         "no_answer": "Keine negativen Erwähnungen, die eine Antwort brauchen.",
+        "answer_more": "… und {n} weitere ohne Antwort.",
+        "answer_more_dashboard": "Alle im Dashboard",
+        "answer_more_export": "Alle Erwähnungen des Zeitraums als Tabelle (Kritiker: sentiment "
+        "negative oder rating 1–2, replied_at leer):",
         "waiting": "wartet seit {age}",
         "reply_rate": "Beantwortet ({sources}): {rate} der Kritiker",
         "reply_median": ", im Median nach {age}",
@@ -245,9 +250,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "rare_years": "this many would happen by chance about once in {n} years",
         "rare_never": "this many would happen by chance less than once in {n} years",
         "since": "since {day}",
+        "incident_since": "incident since {day}",
         "via": "Sources: {sources}",
         "open_original": "Open original",
         "no_answer": "No negative mentions that need a reply.",
+        "answer_more": "… and {n} more without an answer.",
+        "answer_more_dashboard": "All in the dashboard",
+        "answer_more_export": "Every mention of the period as a spreadsheet (critics: sentiment "
+        "negative or rating 1–2, replied_at empty):",
         "waiting": "waiting for {age}",
         "reply_rate": "Answered ({sources}): {rate} of critics",
         "reply_median": ", after {age} (median)",
@@ -364,6 +374,15 @@ class Formatter:
 
     def short_day(self, d: date) -> str:
         return format_skeleton("MMMd", d, locale=self.language)
+
+    def since_day(self, d: date | str, ref: date) -> str:
+        """When something began, as incident headlines write it ("19.11.", "Nov 19"), so the
+        summary and the alerts name a day alike; with the year where it is not ``ref``'s."""
+        if isinstance(d, str):
+            d = date.fromisoformat(d[:10])
+        if d.year != ref.year:
+            return format_skeleton("yMd" if self.language == "de" else "yMMMd", d, locale=self.language)
+        return format_skeleton("Md" if self.language == "de" else "MMMd", d, locale=self.language)
 
     def when(self, published_at: str | datetime) -> str:
         """A UTC ISO time shown in the watchlist's zone, e.g. "21. Nov. 2026, 14:05"."""

@@ -96,3 +96,23 @@ def resolve(period: date | Period | None, kind: str, today: date) -> Period:
 def last_complete(kind: str, today: date) -> Period:
     """The newest period of ``kind`` that ended before ``today`` (yesterday, last week, last month)."""
     return period_of(kind, today).previous()
+
+
+def not_ended(period: Period, today: date) -> str | None:
+    """Why there is no digest of ``period`` yet: it has not ended by ``today`` (the watchlist's
+    local day), so its figures would be partial, and a week or month recorded in the ledger
+    would never be sent whole. The message names the last complete period to ask for
+    instead; None once the period is over."""
+    if period.last < today:
+        return None
+    done = last_complete(period.kind, today)
+    if period.kind == "day":
+        return (
+            f"day {period.key} has not ended yet (today is {today.isoformat()}); "
+            f"the last complete day is {done.key}: --date {done.first.isoformat()}"
+        )
+    return (
+        f"{period.kind} {period.key} ({period.first.isoformat()} to {period.last.isoformat()}) has not "
+        f"ended yet (today is {today.isoformat()}); the last complete {period.kind} is {done.key}: "
+        f"--period {period.kind} --date {done.first.isoformat()}, or leave out --date"
+    )

@@ -8,10 +8,14 @@ part must say exactly the same. No statistics jargon reaches the reader: a p-val
 
 from __future__ import annotations
 
-from reports.build import Metric
+import shlex
+from datetime import date
+
+from reports.build import BrandSection, Metric
 from reports.i18n import Formatter
+from reports.periods import Period
 from reports.queries import SOURCE_LABELS, AlertInfo, MentionView, ReplyStats, SourceInfo
-from reports.text import clip
+from reports.text import clip, title_repeated
 from reports.triage import Ranked
 
 #: Counts: a change of less than this many percent gets no arrow.
@@ -73,6 +77,45 @@ class Wording:
     def alert_status(self, a: AlertInfo) -> str:
         key = "status_" + a.status
         return self.f.t(key) if key in self.f.strings else a.status
+
+    def alert_subject(self, a: AlertInfo) -> str:
+        """What an alert is about: its topic or term, "all mentions" for the brand-wide spike;
+        nothing for cancellations and rating drops, whose badge already says it."""
+        if a.topic:
+            return self.topic_name(a.topic)
+        return self.f.t("alert_all_topics") if a.kind == "spike" else ""
+
+    def alert_facts(self, a: AlertInfo, incident_since: str | None, ref: date) -> str:
+        """ "abflauend · seit 20.11. · Vorfall seit 19.11.": the status, the alert's first day
+        and, for an incident's lead that began after its incident, the incident's first day
+        (the one the summary's headline gives). Only filled fields, so no separator dangles."""
+        f = self.f
+        parts = [self.alert_status(a)]
+        if a.first_seen:
+            parts.append(f.t("since", day=f.since_day(a.first_seen, ref)))
+        if incident_since:
+            parts.append(f.t("incident_since", day=f.since_day(incident_since, ref)))
+        return " · ".join(p for p in parts if p)
+
+    def quote_title(self, m: MentionView) -> str:
+        """The title to show before a quote; nothing where the text starts with it anyway."""
+        if not m.title or title_repeated(m.title, m.text):
+            return ""
+        return clip(m.title, 120)
+
+    def answer_more(self, b: BrandSection) -> str:
+        """ "… und 36 weitere ohne Antwort." below a list that shows only the first few."""
+        return self.f.t("answer_more", n=self.f.num(b.answer_more)) if b.answer_more else ""
+
+    @staticmethod
+    def export_command(b: BrandSection, period: Period, *, split: bool = False) -> str:
+        """The command that writes every mention of the brand's period to a spreadsheet, where
+        the critics left out of the list can be found (without a dashboard to link to).
+        ``split``: two lines joined by a backslash, so the text part stays 78 wide and the
+        command still pastes into a shell as one."""
+        head = f"brandpulse export --brand {shlex.quote(b.name)} --since {period.first.isoformat()}"
+        tail = f"--until {period.last.isoformat()} --format xlsx --out brandpulse-{period.key}.xlsx"
+        return f"{head} \\\n      {tail}" if split else f"{head} {tail}"
 
     def mention_meta(self, m: MentionView) -> str:
         """ "Trustpilot · Petra K. · 1★ · 21. Nov. 2026, 21:30" (escaped by the template)."""

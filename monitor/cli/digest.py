@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
         """Render the digest (HTML, text, chart images, CSV) and, with --send, e-mail it."""
         from monitor.core.times import utcnow
         from monitor.pipeline import steps
-        from reports.periods import KINDS, resolve
+        from reports.periods import KINDS, not_ended, resolve
         from reports.pipeline import DigestError, interrupted_sends
 
         if kind not in KINDS:
@@ -79,9 +79,14 @@ def register(app: typer.Typer) -> None:
             fail("use one of --resend-interrupted or --mark-interrupted-sent", EXIT_USAGE)
         interrupted = "resend" if resend_interrupted else "mark-sent" if mark_interrupted_sent else "keep"
         wl = load_config(ctx)
-        not_future(period, utcnow().astimezone(wl.tz).date(), "--date")
+        today = utcnow().astimezone(wl.tz).date()
+        not_future(period, today, "--date")
         if kind != "day":  # a week or month: the one holding --date, or the last complete one
-            period = resolve(period, kind, utcnow().astimezone(wl.tz).date())
+            period = resolve(period, kind, today)
+        if period is not None:  # today, this week, this month: not over, so its figures are partial
+            unfinished = not_ended(resolve(period, kind, today), today)
+            if unfinished:
+                fail(f"--date {day}: {unfinished}", EXIT_USAGE)
         archive = open_archive(wl)
         with archive:
             try:
@@ -105,7 +110,9 @@ def register(app: typer.Typer) -> None:
                     line += " (interrupted mid-send: not retried, to never send twice)"
                 console.print(line, highlight=False)
             for email, error in r.errors.items():
-                err_console.print(f"  [red]{email}[/]: {error}", highlight=False, soft_wrap=True)
+                err_console.print(
+                    f"  [red]{escape(email)}[/]: {escape(str(error))}", highlight=False, soft_wrap=True
+                )
             failed += len(r.failed)
         if unsettled:
             err_console.print(

@@ -36,7 +36,7 @@ from reports.queries.mentions import (
     reply_stats,
 )
 from reports.queries.period import BASELINE_DAYS, Headline, PeriodStats, headline, period_stats
-from reports.queries.problems import Problem, top_problems
+from reports.queries.problems import Problem, incident_starts, top_problems
 from reports.queries.sources import BROKEN_STATUSES, SourceInfo, source_stats
 from reports.queries.survey import SURVEY_DAYS, SurveySummary, survey_summary
 from reports.queries.topics import TopicTrend, topic_trends
@@ -56,6 +56,7 @@ __all__ = [
     "daily_figures",
     "Problem",
     "top_problems",
+    "incident_starts",
     "MentionView",
     "_MENTION_SELECT",
     "negative_mentions",

@@ -55,6 +55,28 @@ def incident_problems(
     return [Problem(float(sev or 0), text, None, "incident", iid) for text, sev, iid in rows if text]
 
 
+def incident_starts(conn: sqlite3.Connection, alerts: list[AlertInfo]) -> dict[int, str]:
+    """Alert id -> the first day of the incident it leads, where that incident began before
+    the alert did. The summary names an incident by its lead and dates it from the incident's
+    first day (the headline's "seit 19.11."); the lead's own alert may have begun later (the
+    theme on 19.11., the delivery spike on 20.11.), so its line says both. Empty on an
+    archive without incidents (older schema)."""
+    ids = sorted({a.incident_id for a in alerts if a.incident_id is not None})
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(incidents)")}
+    if not ids or not {"id", "first_seen", "lead_alert_id"} <= columns:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(
+        f"SELECT lead_alert_id, first_seen FROM incidents WHERE id IN ({marks})", ids
+    ).fetchall()
+    began = {lead: str(first)[:10] for lead, first in rows if lead is not None and first}
+    return {
+        a.id: began[a.id]
+        for a in alerts
+        if a.id in began and began[a.id] < (a.first_seen or a.window_start or began[a.id])[:10]
+    }
+
+
 def alert_problems(alerts: list[AlertInfo]) -> list[Problem]:
     """Alerts as problems, worst first. The brand-wide spike only counts when nothing more
     specific explains it: "all mentions" tells a reader nothing they could act on."""
