@@ -124,7 +124,8 @@ def test_timeout_path_loses_nothing_and_stops_in_time(tmp_path):
         ids, dupes = stored(wl)
         expected = clean_crawl(tmp_path, server, deep, "trustpilot")
     assert statuses.count("timeout") >= 2
-    assert max(took) < timeout_s + 1.5, took  # stopped by itself, within its timeout
+    # stopped by itself, within its timeout (it used to overrun by ~5 s; slack for a loaded CI host)
+    assert max(took) < timeout_s + 3, took
     assert ids == expected and dupes == 0
     records = run_records(wl)
     assert sum(r["items_new"] for r in records) == len(ids)
