@@ -179,6 +179,23 @@ def test_quote_shows_a_title_once_when_the_text_starts_with_it(wl, arc):
     assert "> Nie wieder: Dritte Lieferung" in r.text
 
 
+def test_highlights_show_the_title_in_the_text_part_as_in_the_html(wl, arc):
+    seed_full_day(arc)
+    add_mention(
+        arc,
+        title="Endlich pünktlich",
+        text="Das Paket kam am nächsten Morgen, wunderbar verpackt.",
+        rating=5,
+        sentiment="positive",
+        author="Freya",
+        published=local_time(DAY, 9),
+        external_id="as-praise",
+    )
+    _, r = rendered(wl, arc, "de")
+    assert "Endlich pünktlich" in flat(r.html)
+    assert "> Endlich pünktlich: Das Paket kam am nächsten Morgen" in r.text
+
+
 # 3. the "new" badge and the keyword are two words ---------------------------------------
 
 
