@@ -310,7 +310,14 @@ def _evaluate(archive: Archive, wl: Watchlist, g: _Group, window: Window, at: st
     state = _state(wl, g.members, window, first_seen)
     ids = [m.row["id"] for m in g.added]
     if g.incident is None:
-        history = [{"day": day, "severity": state["severity"], "authors": state["authors"]}]
+        history = [
+            {
+                "day": day,
+                "severity": state["severity"],
+                "authors": state["authors"],
+                "told": state["severity"],
+            }
+        ]
         values = {
             "brand": g.members[0].row["brand"],
             "status": "open",
@@ -334,10 +341,15 @@ def _evaluate(archive: Archive, wl: Watchlist, g: _Group, window: Window, at: st
     if history and day < history[-1]["day"]:
         return None  # replaying an older day: the incident has moved on
     before = [h for h in history if h["day"] < day]
-    entry = {"day": day, "severity": state["severity"], "authors": state["authors"]}
-    history = [*before, entry]
-    peak_before = max((h["severity"] for h in before), default=0.0)
+    # What people were told today (opened or escalated by an earlier run of this day): a fire
+    # that grows within the day escalates against that, not only against earlier days.
+    told = next((h.get("told") for h in history if h["day"] == day), None)
+    peak_before = max([h["severity"] for h in before] + [told or 0.0])
     escalated = peak_before > 0 and state["severity"] >= ESCALATION * peak_before
+    entry = {"day": day, "severity": state["severity"], "authors": state["authors"]}
+    if escalated or told is not None:
+        entry["told"] = state["severity"] if escalated else told
+    history = [*before, entry]
     values: dict[str, Any] = {
         **state,
         "first_seen": first_seen,

@@ -100,6 +100,25 @@ def test_an_incident_escalates_past_its_peak_and_resolves_when_its_alerts_have(q
     assert [h["day"] for h in history][:3] == [d.isoformat() for d in days[:3]]
 
 
+def test_an_incident_that_grows_within_its_day_escalates_once_that_day(quiet):
+    """A fire in the morning, three times as big by the evening: the team hears it twice,
+    not only tomorrow; a later run of the same day does not ring a third time."""
+    wl, archive = quiet
+    add(archive, problem(DAY, 14, who="m", price_share=0))
+    [opened] = detect(wl, archive, DAY).incidents
+    assert opened.change == "opened"
+    add(archive, problem(DAY, 30, who="e", price_share=0))  # the afternoon's complaints
+    [grown] = detect(wl, archive, DAY).incidents
+    assert grown.change == "escalated" and grown.severity >= 1.25 * opened.severity
+    add(archive, problem(DAY, 40, who="n", price_share=0))
+    later = detect(wl, archive, DAY).incidents
+    assert [c.change for c in later] in ([], ["updated"])
+    assert [e.event for e in incident_events(archive)] == ["opened", "escalated"]
+    # The next day compares with the day's peak as before: no new escalation on a calm day.
+    nxt = detect(wl, archive, DAY + timedelta(days=1)).incidents
+    assert "escalated" not in [c.change for c in nxt]
+
+
 def test_operators_acknowledge_and_resolve_with_a_note(quiet):
     wl, archive = quiet
     add(archive, problem(DAY, 20, who="o", price_share=0))
