@@ -246,9 +246,9 @@ def _taxonomy(wl: Watchlist) -> dict[str, tuple[list[str], list[str]]]:
     }
 
 
-def _sources(conn: sqlite3.Connection, brand: Brand, period: Period, tz) -> list[q.SourceInfo]:
+def _sources(conn: sqlite3.Connection, brand: Brand, period: Period, tz, language: str) -> list[q.SourceInfo]:
     configured = [(s.type, s.key) for s in brand.sources if s.enabled]
-    sources = q.source_stats(conn, brand.name, period.window(tz), configured)
+    sources = q.source_stats(conn, brand.name, period.window(tz), configured, language=language)
     labels = [src.label for src in sources]
     for src in sources:  # two feeds are both "News / Alerts": say which is which
         if labels.count(src.label) > 1 and src.detail:
@@ -332,11 +332,11 @@ def brand_section(
             limit=wl.digest.answer_today,
         ),
         waiting=len(critics),
-        replies=q.reply_stats(conn, brand.name, window),
+        replies=q.reply_stats(conn, brand.name, window, language=language),
         longest_wait_h=max((_hours(m.published_at, window.end) for m in critics), default=None),
         topics=rows,
         charts=drawn,
-        sources=_sources(conn, brand, period, tz),
+        sources=_sources(conn, brand, period, tz, language),
         highlights=highlights(q.positive_mentions(conn, brand.name, window), limit=wl.digest.highlights),
         survey=q.survey_summary(conn, brand.name, period.last, _taxonomy(wl)),
         comparison=brand_comparison(conn, wl, brand, period),

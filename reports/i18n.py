@@ -111,6 +111,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "complaints": "Beschwerden",
         "expected": "erwartet",
         "source": "Quelle",
+        # source types: names stay as they are; the words among them are German
+        "src_appstore": "App Store",
+        "src_google_play": "Google Play",
+        "src_trustpilot": "Trustpilot",
+        "src_schemaorg": "Website-Bewertungen",
+        "src_feed": "Nachrichten / Alerts",
+        "src_reddit": "Reddit",
+        "src_hackernews": "Hacker News",
+        "src_mastodon": "Mastodon",
+        "src_bluesky": "Bluesky",
+        "src_import": "Import",
         "rating": "Ø ★",
         "health": "Status",
         "healthy": "ok",
@@ -272,6 +283,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "complaints": "Complaints",
         "expected": "expected",
         "source": "Source",
+        "src_appstore": "App Store",
+        "src_google_play": "Google Play",
+        "src_trustpilot": "Trustpilot",
+        "src_schemaorg": "Website reviews",
+        "src_feed": "News / Alerts",
+        "src_reddit": "Reddit",
+        "src_hackernews": "Hacker News",
+        "src_mastodon": "Mastodon",
+        "src_bluesky": "Bluesky",
+        "src_import": "Import",
         "rating": "Avg ★",
         "health": "Status",
         "healthy": "ok",
@@ -357,6 +378,11 @@ class Formatter:
 
     def t(self, key: str, **values: object) -> str:
         return self.strings[key].format(**values) if values else self.strings[key]
+
+    def source(self, source: str) -> str:
+        """A source type as the reader knows it ("Website-Bewertungen", "Trustpilot"); an
+        unknown type as it is stored."""
+        return self.strings.get("src_" + source, source)
 
     def tn(self, key: str, n: int, **values: object) -> str:
         """A counted phrase in the right grammatical number ("1 Warnung", "3 Warnungen"): the

@@ -14,7 +14,7 @@ from datetime import date
 from reports.build import BrandSection, Metric
 from reports.i18n import Formatter
 from reports.periods import Period
-from reports.queries import SOURCE_LABELS, AlertInfo, MentionView, ReplyStats, SourceInfo
+from reports.queries import AlertInfo, MentionView, ReplyStats, SourceInfo
 from reports.text import clip, title_repeated
 from reports.triage import Ranked
 
@@ -68,7 +68,7 @@ class Wording:
         return f"{text}; {rare}" if rare else text
 
     def alert_sources(self, a: AlertInfo) -> str:
-        return ", ".join(SOURCE_LABELS.get(s, s) for s in a.sources)
+        return ", ".join(self.f.source(s) for s in a.sources)
 
     def alert_kind(self, a: AlertInfo) -> str:
         key = "alert_" + a.kind
@@ -120,7 +120,7 @@ class Wording:
     def mention_meta(self, m: MentionView) -> str:
         """ "Trustpilot · Petra K. · 1★ · 21. Nov. 2026, 21:30" (escaped by the template)."""
         f = self.f
-        parts = [m.source_label]
+        parts = [f.source(m.source)]
         if m.author:
             parts.append(clip(m.author, 40))
         if m.rating:

@@ -54,17 +54,33 @@ def outcome_table(outcomes) -> FitTable:
 
 
 def print_notes(outcomes) -> None:
-    """The first lines of each run's message: why it failed, was skipped, or what it noticed."""
+    """The first lines of each run's message: why it failed, was skipped, or what it noticed.
+    A crashed crawler's message is an introduction ("crawler exited with status 1:") and its
+    stderr's tail, whose last lines (the exception) say why: those are shown, not its start."""
     for o in outcomes:
         if o.message:
             lines = o.message.splitlines()
-            more = f" (+{len(lines) - 3} more lines)" if len(lines) > 3 else ""
+            if len(lines) > 3 and lines[0].endswith(":"):
+                text = "\n  ".join([lines[0], f"… ({len(lines) - 3} more lines)", *lines[-2:]])
+            else:
+                more = f" (+{len(lines) - 3} more lines)" if len(lines) > 3 else ""
+                text = "\n  ".join(lines[:3]) + more
             console.print(
-                f"[bold]{escape(o.brand)}/{escape(short_key(o.source_key))}[/]: "
-                + escape("\n  ".join(lines[:3]) + more),
+                f"[bold]{escape(o.brand)}/{escape(short_key(o.source_key))}[/]: " + escape(text),
                 highlight=False,
                 soft_wrap=True,
             )
+
+
+def failure_hint(bad, *, as_json: bool) -> str:
+    """Where the reasons of failed sources are: the notes under the table (the table has no
+    column for them), each outcome's "message" in JSON; later, under `brandpulse status`'s
+    Sources table."""
+    if not any(o.message for o in bad):
+        return " — no reason was recorded; `brandpulse status --json` has the runs"
+    here = 'each outcome\'s "message" above' if as_json else "the notes under the table above"
+    them = "them" if len(bad) > 1 else "it"
+    return f" — why: {here}; `brandpulse status` shows {them} under its Sources table"
 
 
 def register(app: typer.Typer) -> None:
@@ -129,6 +145,6 @@ def register(app: typer.Typer) -> None:
             fail(
                 f"{len(bad)} source{'s' if len(bad) != 1 else ''} failed: "
                 + ", ".join(f"{o.brand}/{short_key(o.source_key)} ({o.status})" for o in bad)
-                + " — see the note column or `brandpulse status`",
+                + failure_hint(bad, as_json=as_json),
                 EXIT_FAILED,
             )

@@ -12,6 +12,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from monitor.cli.support import console, load_config
 from monitor.cli.tables import FitTable
@@ -43,6 +44,42 @@ def _status_style(status: str | None) -> str:
         "killed": "red",
     }
     return f"[{colour.get(status or '', 'dim')}]{status or 'never'}[/]"
+
+
+#: A source in one of these states (or with a changed layout) gets its reason under the table.
+BROKEN = ("failed", "timeout", "killed")
+#: Of a source's key, the reason line shows at most this much (the table has it too).
+REASON_KEY_WIDTH = 28
+
+
+def reason_line(message: str) -> str:
+    """A run's message on one line: its first line, which says what went wrong; where that
+    only introduces what follows ("crawler exited with status 1:" and a stderr tail), the last
+    line, usually the exception, with the introduction after it, so that a cut keeps the
+    exception. ``status --json`` has the message whole."""
+    lines = [" ".join(line.split()) for line in message.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if len(lines) > 1 and lines[0].endswith(":"):
+        return f"{lines[-1]} ({lines[0].removesuffix(':')})"
+    return lines[0]
+
+
+def render_reasons(sources: list[dict[str, Any]], *, brands: bool) -> None:
+    """Under the Sources table, one line per failing source: why, from its last run, cut to the
+    terminal's width (the table has no room for a column of sentences)."""
+    for s in sources:
+        if not (s.get("status") in BROKEN or s.get("layout_suspect")) or not s.get("message"):
+            continue
+        key = s["source_key"]
+        if len(key) > REASON_KEY_WIDTH:
+            key = key[: REASON_KEY_WIDTH - 1] + "…"
+        who = f"{s['brand']}/{key}" if brands else key
+        line = Text("  ")
+        line.append(f"{who}: ", style="red")
+        line.append(reason_line(s["message"]))
+        line.truncate(console.width, overflow="ellipsis")
+        console.print(line, soft_wrap=True, highlight=False)
 
 
 def _mb(n: int) -> str:
@@ -105,6 +142,7 @@ def render(st: dict[str, Any], tz) -> None:
             _local(s.get("last_ok_at"), tz),
         )
     src.print(console)
+    render_reasons(st["sources"], brands=not one_brand)
 
     if st["open_alerts"]:
         al = FitTable(title="Open alerts")

@@ -36,7 +36,9 @@ _WORDS = {
         "note": "Notiz: {note}",
         "related": "Auch betroffen: {items}",
         "quote": "„{text}“",
-        "more": "Mehr: brandpulse incidents · quittieren: brandpulse incidents ack {id} --note …",
+        "more": "Mehr: brandpulse incidents",
+        "more_resolved": "Mehr: brandpulse incidents --all",
+        "ack_hint": " · quittieren: brandpulse incidents ack {id} --note …",
     },
     "en": {
         "opened": "new incident",
@@ -50,8 +52,27 @@ _WORDS = {
         "note": "Note: {note}",
         "related": "Also affected: {items}",
         "quote": "“{text}”",
-        "more": "More: brandpulse incidents · acknowledge: brandpulse incidents ack {id} --note …",
+        "more": "More: brandpulse incidents",
+        "more_resolved": "More: brandpulse incidents --all",
+        "ack_hint": " · acknowledge: brandpulse incidents ack {id} --note …",
     },
+}
+
+#: Source types as a reader knows them, as the digest names them (``reports.queries.labels``;
+#: this layer cannot import reports, so a test keeps the two alike). Names stay names.
+_SOURCE_NAMES = {
+    "appstore": "App Store",
+    "google_play": "Google Play",
+    "trustpilot": "Trustpilot",
+    "reddit": "Reddit",
+    "hackernews": "Hacker News",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "import": "Import",
+}
+_SOURCE_WORDS = {
+    "de": {"schemaorg": "Website-Bewertungen", "feed": "Nachrichten / Alerts"},
+    "en": {"schemaorg": "Website reviews", "feed": "News / Alerts"},
 }
 
 
@@ -77,24 +98,47 @@ def _short(text: str) -> str:
     return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1].rstrip() + "…"
 
 
+def source_label(source: str, lang: str) -> str:
+    """A source type in ``lang`` ("Website-Bewertungen", "Trustpilot"); unknown ones as stored."""
+    return _SOURCE_WORDS[lang].get(source) or _SOURCE_NAMES.get(source, source)
+
+
 def _quotes(event: IncidentEvent, lang: str) -> list[str]:
     words = _WORDS[lang]
     lines = []
     for ex in event.incident.examples[:QUOTES]:
         if not ex.get("quote"):
             continue
-        where = " – ".join(x for x in (ex.get("source"), ex.get("url")) if x)
+        source = source_label(ex["source"], lang) if ex.get("source") else None
+        where = " – ".join(x for x in (source, ex.get("url")) if x)
         lines.append(words["quote"].format(text=_short(ex["quote"])) + (f" ({where})" if where else ""))
     return lines
 
 
 def _related(event: IncidentEvent, lang: str) -> str | None:
+    """The incident's other alerts by name. The brand-wide spike (all negative mentions, no
+    topic) is left out: it is no topic "also affected" but the sum the numbers line already
+    gives (its customers and excess are the incident's), so naming it "Alle Themen" misled."""
     labels = []
     for r in event.incident.related:
+        if r.get("kind") == "spike" and r.get("topic") is None:
+            continue
         label = (r.get("label") or {}).get(lang) or r.get("topic") or r.get("kind")
         if label and label not in labels:
             labels.append(label)
     return _WORDS[lang]["related"].format(items=", ".join(labels[:5])) if labels else None
+
+
+def _more(event: IncidentEvent, words: dict[str, str]) -> str:
+    """Where to see it, and how to acknowledge it only while that still means something: an
+    open incident's opening or escalation. A resolved one is listed only with ``--all``."""
+    inc = event.incident
+    if inc.status == "resolved" or event.event == "resolved":
+        return words["more_resolved"]
+    line = words["more"]
+    if inc.status == "open" and event.event in ("opened", "escalated"):
+        line += words["ack_hint"].format(id=inc.id)
+    return line
 
 
 def compose(event: IncidentEvent, language: str) -> Message:
@@ -122,5 +166,5 @@ def compose(event: IncidentEvent, language: str) -> Message:
         lines.append(words["ack"].format(**values))
     if event.note:
         lines.append(words["note"].format(note=_short(event.note)))
-    lines.append(words["more"].format(id=inc.id))
+    lines.append(_more(event, words))
     return Message(title=title, body="\n".join(line for line in lines if line))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from monitor.core.times import Window, parse_time
-from reports.queries.labels import SOURCE_LABELS
+from reports.queries.labels import SOURCE_LABELS, source_label
 from reports.queries.scope import BRAND_PERIOD_FROM, BRAND_SENTIMENT
 
 
@@ -87,17 +87,17 @@ class ReplyStats:
     critics: int  # critics of the window on those sources
     answered: int  # of them, answered by the window's end
     median_hours: float | None  # publication to answer, over the answered ones
-    sources: list[str]  # source types that record answers
+    sources: list[str]  # labels of the source types that record answers
 
     @property
     def rate(self) -> float | None:
         return self.answered / self.critics if self.critics else None
 
 
-def reply_stats(conn: sqlite3.Connection, brand: str, win: Window) -> ReplyStats:
+def reply_stats(conn: sqlite3.Connection, brand: str, win: Window, *, language: str = "en") -> ReplyStats:
     """Reply rate and median time to reply of the window's critics. Only sources where some
     reply was ever recorded count: the App Store feed shows none, so its critics would make
-    the rate look worse than it is."""
+    the rate look worse than it is. The sources are named in ``language``, the digest's."""
     sources = [
         r[0]
         for r in conn.execute(
@@ -122,7 +122,7 @@ def reply_stats(conn: sqlite3.Connection, brand: str, win: Window) -> ReplyStats
         if replied
     ]
     median = statistics.median(waits) if waits else None
-    return ReplyStats(len(rows), len(waits), median, [SOURCE_LABELS.get(s, s) for s in sources])
+    return ReplyStats(len(rows), len(waits), median, [source_label(s, language) for s in sources])
 
 
 def negative_mentions(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from monitor.core.times import Window
-from reports.queries.labels import SOURCE_LABELS
+from reports.queries.labels import source_label
 
 BROKEN_STATUSES = ("failed", "timeout", "killed")
 
@@ -58,17 +58,19 @@ def source_stats(
     brand: str,
     win: Window,
     configured: Iterable[tuple[str, str]] = (),
+    *,
+    language: str = "en",
 ) -> list[SourceInfo]:
     """Per source: the window's volume and rating, and its health from the newest crawl runs.
 
     Health is as of now, not as of the window: the morning digest must report the spider
     that broke overnight, and a replayed day (demo, ``--date``) has only today's runs.
     ``configured`` lists (type, key) pairs from the watchlist so that a source that found
-    nothing still shows up with its health.
+    nothing still shows up with its health. Labels are in ``language``, the digest's.
     """
     infos: dict[tuple[str, str | None], SourceInfo] = {}
     for stype, key in configured:
-        infos[(stype, key)] = SourceInfo(stype, key, SOURCE_LABELS.get(stype, stype))
+        infos[(stype, key)] = SourceInfo(stype, key, source_label(stype, language))
     for stype, key, n, rated, avg in conn.execute(
         """
         SELECT source, source_key, count(*), count(CASE WHEN rating >= 1 THEN 1 END),
@@ -79,7 +81,7 @@ def source_stats(
         """,
         (brand, win.start_iso, win.end_iso),
     ):
-        info = infos.setdefault((stype, key), SourceInfo(stype, key, SOURCE_LABELS.get(stype, stype)))
+        info = infos.setdefault((stype, key), SourceInfo(stype, key, source_label(stype, language)))
         info.mentions, info.rated, info.avg_rating = n, rated, avg
     for info in infos.values():
         if info.source_key is None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from monitor.detect.incident_store import Incident, IncidentEvent
-from monitor.notify.message import QUOTE_CHARS, compose
+from monitor.notify.message import QUOTE_CHARS, compose, source_label
+from reports.queries import SOURCE_LABELS
+from reports.queries.labels import source_label as digest_label
 
 HEAD = {
     "de": "Lieferung: 23 Kunden beschweren sich seit 19.11. (sonst etwa 5 am Tag) – Stichworte: Verteilzentrum",
@@ -86,8 +90,8 @@ def test_an_opened_incident_in_german_has_headline_numbers_related_two_quotes_an
     assert lines[0] == HEAD["de"]
     assert lines[1] == "23 Kunden beschweren sich, 18,4 mehr als üblich · seit 19.11. · Vorfall #12"
     assert lines[2] == "Auch betroffen: Wartezeit, „verteilzentrum“"
-    assert lines[3] == "„Paket hängt seit Tagen im Verteilzentrum fest.“ (trustpilot – https://r.example/1)"
-    assert lines[4] == "„Abholcode kam nie an, Hotline nicht erreichbar.“ (appstore – https://r.example/2)"
+    assert lines[3] == "„Paket hängt seit Tagen im Verteilzentrum fest.“ (Trustpilot – https://r.example/1)"
+    assert lines[4] == "„Abholcode kam nie an, Hotline nicht erreichbar.“ (App Store – https://r.example/2)"
     assert "Dritte Stimme" not in msg.body  # two quotes, not three
     assert lines[-1].startswith("Mehr: brandpulse incidents") and "ack 12" in lines[-1]
 
@@ -123,8 +127,56 @@ def test_long_quotes_are_shortened_and_whitespace_collapsed():
         and "\n" not in inner
         and "  " not in inner
     )
-    assert quote.endswith("(feed)")
+    assert quote.endswith("(Nachrichten / Alerts)")
 
 
 def test_an_unknown_language_falls_back_to_english():
     assert compose(event(), "fr").title.endswith("new incident")
+
+
+BRAND_WIDE = {"kind": "spike", "topic": None, "label": {"de": "Alle Themen", "en": "All topics"}}
+WAITING = {"kind": "spike", "topic": "waiting", "label": {"de": "Wartezeit", "en": "Waiting time"}}
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_a_resolved_or_acknowledged_incident_offers_no_ack(lang):
+    """`incidents resolve 2 --note …` pushed "Problem vorbei … quittieren: … ack 2": only an open
+    incident's opening or escalation offers ack; a resolved one points at `incidents --all`."""
+    ack = {"de": "quittieren", "en": "acknowledge"}[lang]
+    resolved = incident(status="resolved", resolved_by="operator", resolved_at="2026-11-19T12:00:00Z")
+    by_hand = compose(event("resolved", note="Depot läuft", inc=resolved), lang).body
+    assert "ack 12" not in by_hand and ack not in by_hand
+    assert by_hand.splitlines()[-1].endswith("brandpulse incidents --all")
+    acked = incident(status="acknowledged", acknowledged_at="2026-11-19T11:00:00Z")
+    for kind in ("acknowledged", "escalated"):  # an escalation of an acknowledged incident, too
+        body = compose(event(kind, inc=acked), lang).body
+        assert "ack 12" not in body and body.splitlines()[-1].endswith("brandpulse incidents")
+    # an opening pushed late (quiet hours), after the incident was resolved: nothing to ack
+    assert "ack 12" not in compose(event("opened", inc=resolved), lang).body
+    assert "ack 12 --note" in compose(event("opened"), lang).body.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"), [("de", "Auch betroffen: Wartezeit"), ("en", "Also affected: Waiting time")]
+)
+def test_the_brand_wide_spike_is_not_listed_as_an_affected_topic(lang, line):
+    """The brand-wide spike is the sum the numbers line gives, not a topic "also affected"."""
+    body = compose(event(inc=incident(related=[WAITING, BRAND_WIDE])), lang).body
+    assert line in body.splitlines() and "Alle Themen" not in body and "All topics" not in body
+    alone = compose(event(inc=incident(related=[BRAND_WIDE])), lang).body
+    assert "Auch betroffen" not in alone and "Also affected" not in alone
+
+
+def test_quotes_name_their_source_as_the_digest_does():
+    for lang in ("de", "en"):
+        for source in SOURCE_LABELS:
+            assert source_label(source, lang) == digest_label(source, lang), (source, lang)
+    web = [{"mention_id": 5, "quote": "Zu spät.", "url": "https://shop.example/r", "source": "schemaorg"}]
+    assert (
+        "„Zu spät.“ (Website-Bewertungen – https://shop.example/r)"
+        in compose(event(inc=incident(examples=web)), "de").body
+    )
+    assert (
+        "“Zu spät.” (Website reviews – https://shop.example/r)"
+        in compose(event(inc=incident(examples=web)), "en").body
+    )
