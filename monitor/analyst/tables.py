@@ -85,6 +85,10 @@ EXPORT_COLUMNS: list[Column] = [
     Column("mixed", "e.mixed", "int"),
     Column("model_version", "e.model_version"),
     Column("topics", _topics_of("mention_topics", "mention_id", "m.id"), "list"),
+    # Last, so existing columns keep their places. ``lang`` is the language the figures use
+    # (detected, or the source's where it states one); an import reads ``stated_lang`` instead.
+    Column("stated_lang", "m.lang"),
+    Column("storefront", "m.storefront"),
 ]
 
 TOPIC_COLUMNS: list[Column] = [

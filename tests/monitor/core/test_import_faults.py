@@ -40,7 +40,12 @@ def test_invalid_utf8_in_one_csv_row_is_named_and_the_rest_imported(archive, tmp
     )
     result = import_file(archive, path, default_brand="Acme")
     assert result.stats.new == 2
-    assert [(e.line, "not UTF-8" in e.reason) for e in result.errors] == [(4, True), (6, True)]
+    # a record is named by its first line; one spanning lines says which
+    assert [(e.line, e.last, "not UTF-8" in e.reason) for e in result.errors] == [
+        (3, 4, True),
+        (6, None, True),
+    ]
+    assert result.errors[0].reason.startswith("lines 3-4: not UTF-8")
 
 
 def test_cli_import_with_a_bad_byte_names_file_and_line(watchlist_file, tmp_path):
