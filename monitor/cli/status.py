@@ -82,6 +82,15 @@ def render_reasons(sources: list[dict[str, Any]], *, brands: bool) -> None:
         console.print(line, soft_wrap=True, highlight=False)
 
 
+def job_label(job: str, brand: str | None) -> str:
+    """A job id for the Jobs table: with one brand (``brand``), a crawl job without it
+    (``crawl:<source key>``), the brand being the same on every row."""
+    prefix = f"crawl:{brand}/"
+    if brand is not None and job.startswith(prefix):
+        return "crawl:" + job.removeprefix(prefix)
+    return job
+
+
 def _mb(n: int) -> str:
     return f"{n / 1_048_576:.1f} MB"
 
@@ -99,11 +108,18 @@ def render(st: dict[str, Any], tz) -> None:
             highlight=False,
         )
 
+    # One brand (the usual case): its name goes into the Sources title, leaving the width to
+    # the figures, and out of the crawl job cells, where it would be all a cut cell shows.
+    brands = sorted({s["brand"] for s in st["sources"]})
+    one_brand = len(brands) == 1
+
     jobs = FitTable(title="Jobs")
-    # Crawl job ids hold the full source key (see --json); the table keeps one line per job.
-    jobs.column("job", flexible=True)
+    # Crawl job ids (``crawl:<brand>/<source key>``, whole in --json) differ at their end: cut
+    # in the middle, so that a cut cell keeps the kind and what tells the sources apart.
+    jobs.column("job", flexible=True, cut="middle")
     jobs.column("schedule", flexible=True)
-    for col in ("last run", "status", "next run"):
+    jobs.column("last run", optional=True)
+    for col in ("status", "next run"):
         jobs.column(col)
     for j in st["jobs"]:
         status = "running" if j["running_since"] else j["last_status"]
@@ -111,7 +127,7 @@ def render(st: dict[str, Any], tz) -> None:
         if not d["running"] and j["next_run_at"] and j["next_run_at"] <= st["generated_at"]:
             nxt = "due on start"
         jobs.row(
-            escape(j["job"]),
+            escape(job_label(j["job"], brands[0] if one_brand else None)),
             escape(j["schedule"]),
             _local(j["last_started_at"], tz),
             _status_style(status),
@@ -119,15 +135,16 @@ def render(st: dict[str, Any], tz) -> None:
         )
     jobs.print(console)
 
-    # One brand (the usual case): its name goes into the title, leaving the width to the figures.
-    brands = sorted({s["brand"] for s in st["sources"]})
-    one_brand = len(brands) == 1
     src = FitTable(title=f"Sources — {brands[0]}" if one_brand else "Sources")
     if not one_brand:
         src.column("brand", flexible=True)
-    src.column("source", flexible=True)
-    for col in ("last run", "status", "new/seen", "err p/h", "layout", "last ok"):
+    src.column("source", flexible=True, cut="middle")
+    for col in ("last run", "status", "new/seen"):
         src.column(col)
+    # Left out right to left on a narrow terminal: a failure's reason is printed under the
+    # table, and "last ok" matters less than the last run's status.
+    for col in ("err p/h", "layout", "last ok"):
+        src.column(col, optional=True)
     for s in st["sources"]:
         layout = "[red]changed?[/]" if s.get("layout_suspect") else "ok" if s.get("status") else "—"
         name = s["source_key"] + (" (disabled)" if not s.get("enabled", True) else "")
@@ -152,7 +169,7 @@ def render(st: dict[str, Any], tz) -> None:
         al.column("status")
         al.column("window")
         al.column("obs/exp", justify="right")
-        al.column("authors", justify="right")
+        al.column("authors", justify="right", optional=True)
         for a in st["open_alerts"]:
             exp = f"{a['expected']:.1f}" if a["expected"] is not None else "—"
             obs = f"{a['observed']:g}" if a["observed"] is not None else "—"

@@ -3,8 +3,16 @@
 Why not rich's own sizing: when a table is too wide, rich wraps every wrappable cell (a date
 over four lines, a brand name letter by letter) and lets columns that must not wrap run off
 the screen. Here the short columns (numbers, statuses, dates) keep their width and only the
-columns marked flexible (names, keys, texts) give up room, each to at least a few characters;
-``wide`` keeps every cell whole for ``less -S`` or a file.
+columns marked flexible (names, keys, texts) give up room; ``wide`` keeps every cell whole for
+``less -S`` or a file.
+
+When a row does not fit, in this order: (1) flexible columns shrink to :data:`MIN_FLEX`;
+(2) columns marked ``optional`` are left out, the rightmost optional one first, until the row
+fits with flexible columns at :data:`MIN_FLEX`; (3) flexible columns shrink further, down to
+:data:`MIN_CUT`. Only a table that is too wide even then gets its fixed columns squeezed (by
+rich). Dropping before (3): a name cut to four characters tells nothing, while a left-out
+column is still whole in ``--json``/``wide``. A status or time cut in half misleads, hence
+fixed columns come last.
 """
 
 from __future__ import annotations
@@ -17,8 +25,11 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-#: A flexible column is never cut below this many characters (the "…" included).
+#: A flexible column is cut below this many characters (the "…" included) only when no
+#: optional column is left to drop.
 MIN_FLEX = 8
+#: ... and never below this many.
+MIN_CUT = 5
 #: Significant digits a float keeps on screen (csv/json keep them all): enough for any
 #: figure a person reads, few enough to hide binary noise like 1.0000000000000002.
 FLOAT_DIGITS = 12
@@ -40,15 +51,31 @@ def _cell_width(cell: str | Text) -> int:
 
 def fit_widths(natural: Sequence[int], flexible: Sequence[bool], room: int) -> list[int]:
     """Column widths within ``room``: fixed columns keep their natural width; flexible ones
-    share what is left, the narrow ones whole first, none below :data:`MIN_FLEX`."""
+    share what is left, the narrow ones whole first, none below :data:`MIN_CUT`."""
     widths = list(natural)
     flex = sorted((w, i) for i, (w, f) in enumerate(zip(natural, flexible)) if f)
     left = room - sum(w for w, f in zip(natural, flexible) if not f)
     for n, (want, i) in enumerate(flex):
         share = left // (len(flex) - n)
-        widths[i] = min(want, max(MIN_FLEX, share))
+        widths[i] = min(want, max(MIN_CUT, share))
         left -= widths[i]
     return widths
+
+
+def cut_middle(cell: str | Text, width: int) -> str | Text:
+    """``cell`` in ``width`` characters, cut in the middle: for keys that differ only at the
+    end (``feed:url=…/news.rss``), where an end cut would show the same prefix on every row.
+    The head keeps a ``kind:`` prefix whole where that leaves a few characters of the end."""
+    text = cell if isinstance(cell, Text) else Text.from_markup(cell)
+    if text.cell_len <= width or width < 3:
+        return cell
+    head = (width - 1) // 2
+    kind = text.plain.find(":") + 1
+    if width - 1 - kind >= 3:
+        head = max(head, kind)
+    tail = width - 1 - head
+    plain = len(text.plain)
+    return text[:head] + Text("…") + text[plain - tail :]
 
 
 class FitTable:
@@ -57,9 +84,26 @@ class FitTable:
     def __init__(self, title: str | None = None):
         self.title = title
         self.columns: list[tuple[str, bool, str]] = []  # header, flexible, justify
+        self.optional: set[int] = set()  # indexes of columns that may be left out
+        self.middle: set[int] = set()  # indexes of columns cut in the middle
         self.rows: list[list[str | Text]] = []
 
-    def column(self, header: str, *, flexible: bool = False, justify: str = "left") -> None:
+    def column(
+        self,
+        header: str,
+        *,
+        flexible: bool = False,
+        justify: str = "left",
+        optional: bool = False,
+        cut: str = "end",
+    ) -> None:
+        """``optional``: left out when the row does not fit otherwise, the rightmost optional
+        column first, so put the least important last. ``cut="middle"``: where cutting the
+        column's cells at the end would make rows look alike, they lose their middle instead."""
+        if optional:
+            self.optional.add(len(self.columns))
+        if cut == "middle":
+            self.middle.add(len(self.columns))
         self.columns.append((header, flexible, justify))
 
     def row(self, *cells: str | Text) -> None:
@@ -70,18 +114,41 @@ class FitTable:
             max([len(h)] + [_cell_width(r[i]) for r in self.rows]) for i, (h, _, _) in enumerate(self.columns)
         ]
 
-    def overhead(self) -> int:
+    def overhead(self, columns: int | None = None) -> int:
         """Characters a row spends besides its cells: between two columns a one-space rule
         and a space of padding either side; nothing at the outer edges."""
-        return 3 * (len(self.columns) - 1)
+        return 3 * ((len(self.columns) if columns is None else columns) - 1)
+
+    def shown_columns(self, width: int | None) -> list[int]:
+        """Indexes of the columns a line of ``width`` characters shows: all, less the
+        rightmost optional ones while the rest do not fit with flexible ones at MIN_FLEX."""
+        keep = list(range(len(self.columns)))
+        if width is None:
+            return keep
+        natural = self.natural_widths()
+        drop = sorted(self.optional, reverse=True)
+        while True:
+            kept = [(natural[i], self.columns[i][1]) for i in keep]
+            room = width - self.overhead(len(keep))
+            if not drop or fits([w for w, _ in kept], [f for _, f in kept], room):
+                return keep
+            keep.remove(drop.pop(0))
 
     def render(self, width: int | None) -> Table:
         """The table for a line of ``width`` characters (None: every cell whole)."""
         natural = self.natural_widths()
+        keep = self.shown_columns(width)
         if width is None:
             widths = natural
         else:
-            widths = fit_widths(natural, [f for _, f, _ in self.columns], width - self.overhead())
+            widths = [0] * len(natural)
+            fitted = fit_widths(
+                [natural[i] for i in keep],
+                [self.columns[i][1] for i in keep],
+                width - self.overhead(len(keep)),
+            )
+            for i, w in zip(keep, fitted):
+                widths[i] = w
         table = Table(
             title=self.title,
             title_justify="left",
@@ -90,11 +157,24 @@ class FitTable:
             pad_edge=False,
             highlight=False,
         )
-        for (header, _, justify), w in zip(self.columns, widths):
-            table.add_column(header, width=w, no_wrap=True, overflow="ellipsis", justify=justify)  # type: ignore[arg-type]
+        for i in keep:
+            header, _, justify = self.columns[i]
+            table.add_column(header, width=widths[i], no_wrap=True, overflow="ellipsis", justify=justify)  # type: ignore[arg-type]
+        middle = {
+            i for i in self.middle & set(keep) if width is not None and self._ends_collide(i, widths[i])
+        }
         for r in self.rows:
-            table.add_row(*r)
+            table.add_row(*(cut_middle(r[i], widths[i]) if i in middle else r[i] for i in keep))
         return table
+
+    def _ends_collide(self, column: int, width: int) -> bool:
+        """Whether cutting the column's cells at the end to ``width`` makes different cells
+        look the same (then ``cut="middle"`` cuts them in the middle)."""
+        plain = {
+            (c if isinstance(c, Text) else Text.from_markup(c)).plain for c in (r[column] for r in self.rows)
+        }
+        ends = {p if Text(p).cell_len <= width else p[: width - 1] for p in plain}
+        return len(ends) < len(plain)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self.render(options.max_width)
