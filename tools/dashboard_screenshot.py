@@ -18,13 +18,13 @@ from pathlib import Path
 from monitor.analyst.dashboard import SLUG
 from monitor.core.archive import Archive
 from monitor.core.config import load_watchlist
+from tests.helpers.serve import start_serve
 from tests.monitor.analyst.test_dashboard import (
     CHROMIUM,
     LAST,
     DevTools,
     render_dashboard,
     seed_brands,
-    start_serve,
     write_watchlist,
 )
 

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import threading
@@ -42,6 +41,7 @@ from monitor.detect.run import run_detect
 from monitor.enrich.brand_links import link_brands
 from reports.links import Links
 from tests.helpers.detect import Mention, add, background, burst, local
+from tests.helpers.serve import start_serve, stop_serve
 from tests.helpers.watchlists import MINIMAL_WATCHLIST
 
 DAY = date(2026, 10, 14)  # a Wednesday
@@ -198,12 +198,6 @@ def mention_rows(path: Path) -> list[dict]:
 # --------------------------------------------------------------------------- a live serve
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def http(url: str, headers: dict | None = None) -> tuple[int, str]:
     req = urllib.request.Request(url, headers=headers or {})
     try:
@@ -211,24 +205,6 @@ def http(url: str, headers: dict | None = None) -> tuple[int, str]:
             return resp.status, resp.read().decode("utf-8")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode("utf-8", "replace")
-
-
-def start_serve(wl, workdir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = serve_mod.start(wl, workdir, port=port, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=5).close()
-            return proc, base
-        except (urllib.error.URLError, ConnectionError):
-            if proc.poll() is not None:
-                raise RuntimeError(f"datasette exited: {proc.stderr.read().decode()}") from None
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("datasette did not start in 60 s") from None
-            time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -242,8 +218,7 @@ def live(tmp_path_factory):
     archive.close()
     proc, base = start_serve(wl, folder)
     yield {"wl": wl, "base": base, "info": info, "db": serve_mod.database_name(wl.archive_path)}
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_serve(proc)
 
 
 _RENDER = re.compile(
@@ -560,8 +535,7 @@ def test_an_archive_named_with_spaces_and_dots_serves_every_chart_and_link(tmp_p
             add(archive, burst(DAY, 1, who="late", brand="Acme"))
         assert count() == before + 1  # the link reads the real file and its WAL
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_serve(proc)
 
 
 def test_behind_a_proxy_the_public_host_is_served_and_charts_load_from_it(live):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,6 +14,7 @@ from typer.testing import CliRunner
 from monitor.analyst import serve as serve_mod
 from monitor.cli.app import app
 from tests.helpers.analyst import seed
+from tests.helpers.serve import start_serve, stop_serve
 
 
 def free_port() -> int:
@@ -33,24 +32,9 @@ def get_json(url: str):
 def datasette(archive, watchlist, tmp_path):
     pytest.importorskip("datasette")
     info = seed(archive)
-    port = free_port()
-    proc = serve_mod.start(watchlist, tmp_path, port=port, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            get_json(base + "/-/versions.json")
-            break
-        except (urllib.error.URLError, ConnectionError):
-            if proc.poll() is not None:
-                pytest.fail(f"datasette exited: {proc.stderr.read().decode()}")
-            if time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("datasette did not start in 60 s")
-            time.sleep(0.2)
+    proc, base = start_serve(watchlist, tmp_path)
     yield base + "/" + serve_mod.database_name(watchlist.archive_path), info
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_serve(proc)
 
 
 def test_serve_canned_queries_fts_metadata_and_read_only(datasette, archive):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import subprocess
-import time
 
 import pytest
 from typer.testing import CliRunner
@@ -15,7 +13,7 @@ from monitor.analyst import serve as serve_mod
 from monitor.analyst.guard import allowed_hosts, host_name
 from monitor.cli.app import app
 from tests.helpers.analyst import seed
-from tests.helpers.smtp import free_port
+from tests.helpers.serve import start_serve, stop_serve
 
 runner = CliRunner()
 
@@ -35,32 +33,10 @@ def request(port: int, path: str, *, host: str, method: str = "GET", body: bytes
 def served(archive, watchlist, tmp_path):
     pytest.importorskip("datasette")
     seed(archive)
-    port = free_port()
-    proc = serve_mod.start(
-        watchlist,
-        tmp_path,
-        port=port,
-        allow_hosts=["archive.example.org"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if request(port, "/-/versions.json", host=f"127.0.0.1:{port}")[0] == 200:
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            pytest.fail(f"datasette exited: {proc.stderr.read().decode()}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("datasette did not start in 60 s")
-        time.sleep(0.2)
+    proc, base = start_serve(watchlist, tmp_path, allow_hosts=["archive.example.org"])
+    port = int(base.rsplit(":", 1)[1])
     yield port, serve_mod.database_name(watchlist.archive_path), proc
-    if proc.poll() is None:
-        proc.terminate()
-        proc.wait(timeout=10)
+    stop_serve(proc)
 
 
 def test_serve_refuses_foreign_host_headers_against_dns_rebinding(served):

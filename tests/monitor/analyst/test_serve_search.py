@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import random
-import socket
 import sqlite3
-import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,6 +19,7 @@ from monitor.analyst.fts import COLUMNS, NOTHING, fts_columns, fts_query, is_fts
 from monitor.core.archive import Archive
 from monitor.core.config import load_watchlist
 from monitor.core.rows import MentionIn, mention_row
+from tests.helpers.serve import start_serve, stop_serve
 from tests.helpers.watchlists import MINIMAL_WATCHLIST
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
@@ -104,12 +102,6 @@ def test_the_default_columns_are_the_archives(archive):
 # -- live: Datasette on 127.0.0.1 -------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str):
     with urllib.request.urlopen(url, timeout=10) as resp:
         return resp.status, resp.read()
@@ -142,24 +134,9 @@ def served(tmp_path_factory):
     with Archive.open(wl.archive_path) as arc:
         arc.add_mentions(rows)
         ids = dict(arc.conn.execute("SELECT external_id, id FROM mentions"))
-    port = _free_port()
-    proc = serve_mod.start(wl, d, port=port, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            _get(base + "/-/versions.json")
-            break
-        except (urllib.error.URLError, ConnectionError):
-            if proc.poll() is not None:
-                pytest.fail(f"datasette exited: {proc.stderr.read().decode()}")
-            if time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("datasette did not start in 60 s")
-            time.sleep(0.2)
+    proc, base = start_serve(wl, d)
     yield base + "/" + serve_mod.database_name(wl.archive_path), ids
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_serve(proc)
 
 
 def _keys(ids: dict[str, int], rows: list[dict]) -> list[str]:
