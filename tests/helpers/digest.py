@@ -263,6 +263,33 @@ def add_alert(archive: Archive, *, day: date = DAY, mention_id: int | None = Non
         return archive.db["alerts"].insert(row).last_pk
 
 
+def add_incident(archive: Archive, lead: int, members: list[int], **extra) -> int:
+    """An open delivery incident of Acme led by alert ``lead``, holding ``members``; ``extra``
+    overrides columns (brand, headlines, first_seen, ...)."""
+    row = {
+        "brand": "Acme",
+        "status": "open",
+        "lead_alert_id": lead,
+        "lead_kind": "spike",
+        "lead_topic": "delivery",
+        "headline_de": "Lieferung: 14 Kunden beschweren sich seit 21.11.",
+        "headline_en": "Delivery: 14 customers complain since Nov 21",
+        "severity": 8.5,
+        "peak_severity": 8.5,
+        "authors": 11,
+        "first_seen": DAY.isoformat(),
+        "last_seen": DAY.isoformat(),
+        "opened_at": "2026-11-21T22:00:00Z",
+        "updated_at": "2026-11-21T22:00:00Z",
+    }
+    row.update(extra)
+    with archive.conn:
+        iid = archive.db["incidents"].insert(row).last_pk
+        for a in members:
+            archive.conn.execute("UPDATE alerts SET incident_id = ? WHERE id = ?", (iid, a))
+    return iid
+
+
 def add_crawl_run(
     archive: Archive,
     *,

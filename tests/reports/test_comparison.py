@@ -18,7 +18,7 @@ from reports.build import build_digest, topic_label
 from reports.links import Links
 from reports.periods import period_of
 from reports.render import render
-from tests.helpers.digest import DAY, add_alert, add_mention, digest_watchlist, local_time
+from tests.helpers.digest import DAY, add_alert, add_incident, add_mention, digest_watchlist, local_time
 
 WEEK = period_of("week", DAY)  # Mon 16 – Sun 22 Nov 2026
 PUBLIC = "https://pulse.example.com"
@@ -406,30 +406,13 @@ def test_links_to_the_dashboard_and_incidents_are_escaped(tmp_path):
         post(arc, "KaufNest", "KaufNest war pünktlich", DAY, sentiment="positive")
         link_brands(arc, wl)
         alert = add_alert(arc, mention_id=mid, brand="Müller & Söhne")
-        with arc.conn:
-            iid = (
-                arc.db["incidents"]
-                .insert(
-                    {
-                        "brand": "Müller & Söhne",
-                        "status": "open",
-                        "lead_alert_id": alert,
-                        "lead_kind": "spike",
-                        "lead_topic": "delivery",
-                        "headline_de": "Lieferung: 14 Kunden beschweren sich <seit> 21.11.",
-                        "headline_en": "Delivery: 14 customers complain since Nov 21",
-                        "severity": 8.5,
-                        "peak_severity": 8.5,
-                        "authors": 11,
-                        "first_seen": DAY.isoformat(),
-                        "last_seen": DAY.isoformat(),
-                        "opened_at": "2026-11-21T22:00:00Z",
-                        "updated_at": "2026-11-21T22:00:00Z",
-                    }
-                )
-                .last_pk
-            )
-            arc.conn.execute("UPDATE alerts SET incident_id = ? WHERE id = ?", (iid, alert))
+        iid = add_incident(
+            arc,
+            alert,
+            [alert],
+            brand="Müller & Söhne",
+            headline_de="Lieferung: 14 Kunden beschweren sich <seit> 21.11.",
+        )
         view, r = view_and_render(wl, arc, WEEK)
     dash = (
         "https://pulse.example.com/-/dashboards/brandpulse?brand=M%C3%BCller%20%26%20S%C3%B6hne"
