@@ -11,7 +11,6 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
 
 from monitor.core.config import Brand, Watchlist
 from monitor.core.times import parse_time
@@ -22,9 +21,6 @@ from reports.triage import Ranked, answer_today, highlights
 
 #: Topics in the complaints chart and the topics table.
 MAX_TOPICS = 8
-#: The dashboard's card listing every critic without an answer (its slug in
-#: monitor/analyst/dashboard.py); the digest's own list shows only the first few.
-ANSWER_TODAY_CHART = "answer-today"
 
 
 @dataclass
@@ -256,16 +252,6 @@ def _sources(conn: sqlite3.Connection, brand: Brand, period: Period, tz, languag
     return sources
 
 
-def chart_url(dashboard_url: str | None, chart: str) -> str | None:
-    """One card of the dashboard on its own page (datasette-dashboards serves it at
-    ``/-/dashboards/<slug>/<chart>`` with the same filters): ``dashboard_url`` with the card's
-    slug appended to its path, so the brand and days stay as reports.links spelled them."""
-    if not dashboard_url:
-        return None
-    parts = urlsplit(dashboard_url)
-    return parts._replace(path=f"{parts.path.rstrip('/')}/{chart}").geturl()
-
-
 def _hours(published_at: str, end: datetime) -> float:
     return max(0.0, (end - parse_time(published_at)).total_seconds() / 3600.0)
 
@@ -314,7 +300,7 @@ def brand_section(
     daily = q.daily_figures(conn, brand.name, baseline.first, period.last, tz)
     rows = topic_rows(trends, period.days, labels, first_data_day(daily, period.days))
     drawn = charts(daily, period.days, trends, rows)
-    dashboard_url = Links.of(wl).dashboard(brand.name, period.first, period.last)
+    links = Links.of(wl)
     return BrandSection(
         name=brand.name,
         metrics=headline_metrics(head, drawn.baseline_per_day * period.days if drawn.has_baseline else None),
@@ -340,8 +326,8 @@ def brand_section(
         highlights=highlights(q.positive_mentions(conn, brand.name, window), limit=wl.digest.highlights),
         survey=q.survey_summary(conn, brand.name, period.last, _taxonomy(wl)),
         comparison=brand_comparison(conn, wl, brand, period),
-        dashboard_url=dashboard_url,
-        answer_url=chart_url(dashboard_url, ANSWER_TODAY_CHART),
+        dashboard_url=links.dashboard(brand.name, period.first, period.last),
+        answer_url=links.answer_today(brand.name, period.first, period.last),
         incident_since=q.incident_starts(conn, alerts),
     )
 

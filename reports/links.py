@@ -40,6 +40,11 @@ def _query(**values: str | int) -> str:
     return "&".join(f"{k}={quote(str(v), safe='')}" for k, v in values.items())
 
 
+#: The dashboard's card listing every critic without an answer (its slug in
+#: monitor/analyst/dashboard.py); the digest's own list shows only the first few.
+ANSWER_TODAY_CARD = "answer-today"
+
+
 @dataclass(frozen=True)
 class Links:
     public_url: str | None = None  # "https://host", no trailing slash (ServeSettings strips it)
@@ -53,12 +58,17 @@ class Links:
     def enabled(self) -> bool:
         return bool(self.public_url)
 
-    def dashboard(self, brand: str, first: date, last: date) -> str | None:
-        """The brand's dashboard for the local days ``first`` to ``last``."""
+    def dashboard(self, brand: str, first: date, last: date, *, card: str | None = None) -> str | None:
+        """The brand's dashboard for the local days ``first`` to ``last``; with ``card``, that
+        card alone (datasette-dashboards serves it at ``/-/dashboards/<slug>/<card>``)."""
         if not self.public_url:
             return None
         q = _query(brand=brand, date_start=first.isoformat(), date_end=last.isoformat())
-        return f"{self.public_url}/-/dashboards/brandpulse?{q}"
+        return f"{self.public_url}/-/dashboards/brandpulse{'/' + card if card else ''}?{q}"
+
+    def answer_today(self, brand: str, first: date, last: date) -> str | None:
+        """The answer-today card: every critic waiting, where the digest lists only the first few."""
+        return self.dashboard(brand, first, last, card=ANSWER_TODAY_CARD)
 
     def incident(self, incident_id: int | None) -> str | None:
         """The mentions of one incident (``incidents.id``)."""

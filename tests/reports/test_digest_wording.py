@@ -26,6 +26,7 @@ from tests.helpers.digest import (
     TRUSTPILOT_KEY,
     TZ,
     add_alert,
+    add_incident,
     add_mention,
     digest_watchlist,
     local_time,
@@ -132,10 +133,10 @@ def test_answer_list_that_shows_everyone_adds_no_line(wl, arc):
 def test_dashboard_has_the_answer_today_card_the_digest_links():
     from monitor.analyst.dashboard import Charts, dashboard
     from monitor.analyst.local_days import Clock
-    from reports.build import ANSWER_TODAY_CHART
+    from reports.links import ANSWER_TODAY_CARD
 
     charts = dashboard(Charts(Clock(TZ, 2026, 2026), "db"), "Europe/Berlin")["charts"]
-    assert ANSWER_TODAY_CHART in charts
+    assert ANSWER_TODAY_CARD in charts
 
 
 # 2. a title the text starts with is quoted once -----------------------------------------
@@ -227,35 +228,6 @@ def test_alert_without_a_topic_has_no_dangling_separator(wl, arc, kind):
 # 5. one date style, and the incident's start where the summary gives it ------------------
 
 
-def add_incident(arc, lead: int, members: list[int], first_seen: str, headline_de: str, headline_en: str):
-    with arc.conn:
-        iid = (
-            arc.db["incidents"]
-            .insert(
-                {
-                    "brand": "Acme",
-                    "status": "open",
-                    "lead_alert_id": lead,
-                    "lead_kind": "spike",
-                    "lead_topic": "delivery",
-                    "headline_de": headline_de,
-                    "headline_en": headline_en,
-                    "severity": 8.5,
-                    "peak_severity": 8.5,
-                    "authors": 11,
-                    "first_seen": first_seen,
-                    "last_seen": DAY.isoformat(),
-                    "opened_at": "2026-11-19T22:00:00Z",
-                    "updated_at": "2026-11-21T22:00:00Z",
-                }
-            )
-            .last_pk
-        )
-        for a in members:
-            arc.conn.execute("UPDATE alerts SET incident_id = ? WHERE id = ?", (iid, a))
-    return iid
-
-
 @pytest.mark.parametrize(
     ("lang", "summary", "lead", "theme"),
     [
@@ -289,9 +261,10 @@ def test_lead_alert_names_its_incidents_start_in_the_summarys_date_style(wl, arc
         arc,
         spike,
         [spike, term],
-        "2026-11-19",
-        "Lieferung: 11 Kunden beschweren sich seit 19.11. (sonst etwa 2,5 am Tag)",
-        "Delivery: 11 customers complaining since Nov 19 (usually about 2.5 a day)",
+        first_seen="2026-11-19",
+        headline_de="Lieferung: 11 Kunden beschweren sich seit 19.11. (sonst etwa 2,5 am Tag)",
+        headline_en="Delivery: 11 customers complaining since Nov 19 (usually about 2.5 a day)",
+        opened_at="2026-11-19T22:00:00Z",
     )
     _, r = rendered(wl, arc, lang)
     assert summary in flat(section(r.html, "summary"))
